@@ -1,0 +1,194 @@
+"""Box extraction from localization maps, IoU and frame mapping.
+
+Conventions used across fam-mm:
+
+* A localization map is a 2-D float array in ``[0, 1]`` of shape ``(H, W)``.
+* Boxes are ``(x1, y1, x2, y2)`` in continuous pixel-edge coordinates: a
+  region covering pixel columns ``x0 .. x0 + w - 1`` gives ``x1 = x0`` and
+  ``x2 = x0 + w``. This makes rescaling between frames exact. The metric's
+  reference semantics (inclusive ``+1`` IoU and boxes clipped to
+  ``width - 1``) are applied by the metric on top of these functions.
+"""
+from typing import Optional, Sequence, Union
+
+import cv2
+import numpy as np
+
+ArrayLike = Union[np.ndarray, 'torch.Tensor']  # noqa: F821
+
+
+def _to_numpy(x) -> np.ndarray:
+    if hasattr(x, 'detach'):
+        x = x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+def normalize_map(loc_map: ArrayLike, mode: str = 'absolute') -> np.ndarray:
+    """Validate a localization map and bring it to ``[0, 1]``.
+
+    Args:
+        loc_map (np.ndarray | Tensor): The map, shape ``(H, W)`` (a leading
+            singleton channel ``(1, H, W)`` is accepted).
+        mode (str): ``'absolute'`` keeps the values (they must already be in
+            ``[0, 1]``, e.g. FAM's sigmoid foreground map), ``'minmax'``
+            rescales to ``[0, 1]`` by min-max normalisation (CAM practice;
+            a constant map becomes all zeros).
+
+    Returns:
+        np.ndarray: float32 map of shape ``(H, W)``.
+
+    Raises:
+        ValueError: for an empty map, a map that is not 2-D, a map with NaN
+            or inf values, an ``absolute`` map outside ``[0, 1]`` or an
+            unknown ``mode``.
+    """
+    arr = _to_numpy(loc_map).astype(np.float32, copy=False)
+    if arr.ndim == 3 and arr.shape[0] == 1:
+        arr = arr[0]
+    if arr.ndim != 2:
+        raise ValueError(
+            f'a localization map must be 2-D (H, W), got shape {arr.shape}')
+    if arr.size == 0:
+        raise ValueError(f'empty localization map of shape {arr.shape}')
+    if not np.isfinite(arr).all():
+        raise ValueError('localization map contains NaN or inf values')
+    if mode == 'absolute':
+        lo, hi = float(arr.min()), float(arr.max())
+        if lo < -1e-6 or hi > 1 + 1e-6:
+            raise ValueError(
+                'an absolute localization map must lie in [0, 1], got values '
+                f'in [{lo:.4g}, {hi:.4g}]; use mode="minmax" for raw maps')
+        return np.clip(arr, 0, 1)
+    if mode == 'minmax':
+        lo, hi = float(arr.min()), float(arr.max())
+        if hi - lo <= 0:
+            return np.zeros_like(arr)
+        return (arr - lo) / (hi - lo)
+    raise ValueError(
+        f"unknown normalisation mode {mode!r}: use 'absolute' or 'minmax'")
+
+
+def extract_bbox(loc_map: ArrayLike,
+                 threshold: float = 0.5,
+                 mode: str = 'absolute',
+                 multi_contour: bool = False) -> np.ndarray:
+    """Boxes around the foreground of ``loc_map > threshold``.
+
+    The foreground is binarised with a strict ``>``; connected regions are
+    the external contours found by OpenCV and the largest is chosen by
+    ``cv2.contourArea`` (the WSOL reference's choice).
+
+    Args:
+        loc_map (np.ndarray | Tensor): Map of shape ``(H, W)``.
+        threshold (float): Threshold in ``[0, 1]`` applied after
+            :func:`normalize_map`.
+        mode (str): See :func:`normalize_map`.
+        multi_contour (bool): Return a box for every region instead of the
+            largest only.
+
+    Returns:
+        np.ndarray: float32 boxes of shape ``(n, 4)`` as
+        ``(x1, y1, x2, y2)`` pixel-edge coordinates of the map; ``n == 1``
+        unless ``multi_contour``. When nothing exceeds the threshold a
+        single all-zero box is returned.
+    """
+    arr = normalize_map(loc_map, mode)
+    binary = (arr > threshold).astype(np.uint8)
+    contours = cv2.findContours(binary, cv2.RETR_EXTERNAL,
+                                cv2.CHAIN_APPROX_SIMPLE)[-2]
+    if len(contours) == 0:
+        return np.zeros((1, 4), dtype=np.float32)
+    if not multi_contour:
+        contours = [max(contours, key=cv2.contourArea)]
+    boxes = []
+    for contour in contours:
+        x, y, w, h = cv2.boundingRect(contour)
+        boxes.append((x, y, x + w, y + h))
+    return np.asarray(boxes, dtype=np.float32)
+
+
+def box_iou(boxes1: ArrayLike,
+            boxes2: ArrayLike,
+            inclusive: bool = False) -> np.ndarray:
+    """Pairwise IoU between two sets of boxes (vectorised).
+
+    Args:
+        boxes1 (np.ndarray | Tensor): ``(n, 4)`` boxes ``(x1, y1, x2, y2)``.
+        boxes2 (np.ndarray | Tensor): ``(m, 4)`` boxes.
+        inclusive (bool): Use the inclusive pixel convention of the WSOL
+            reference (``width = x2 - x1 + 1``). Defaults to False
+            (pixel-edge coordinates).
+
+    Returns:
+        np.ndarray: float64 IoU matrix of shape ``(n, m)``.
+    """
+    a = _to_numpy(boxes1).astype(np.float64).reshape(-1, 4)
+    b = _to_numpy(boxes2).astype(np.float64).reshape(-1, 4)
+    one = 1.0 if inclusive else 0.0
+    ix1 = np.maximum(a[:, None, 0], b[None, :, 0])
+    iy1 = np.maximum(a[:, None, 1], b[None, :, 1])
+    ix2 = np.minimum(a[:, None, 2], b[None, :, 2])
+    iy2 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = (np.clip(ix2 - ix1 + one, 0, None) *
+             np.clip(iy2 - iy1 + one, 0, None))
+    area_a = (a[:, 2] - a[:, 0] + one) * (a[:, 3] - a[:, 1] + one)
+    area_b = (b[:, 2] - b[:, 0] + one) * (b[:, 3] - b[:, 1] + one)
+    union = area_a[:, None] + area_b[None, :] - inter
+    with np.errstate(divide='ignore', invalid='ignore'):
+        iou = np.where(union > 0, inter / union, 0.0)
+    return iou
+
+
+def transform_boxes(boxes: ArrayLike, matrix: np.ndarray) -> np.ndarray:
+    """Apply a ``3x3`` homography (affine in practice) to boxes.
+
+    The four corners of each box are mapped and their axis-aligned bounding
+    box is returned, so flips (which swap ``x1`` and ``x2``) stay valid.
+
+    Args:
+        boxes (np.ndarray | Tensor): ``(n, 4)`` boxes ``(x1, y1, x2, y2)``.
+        matrix (np.ndarray): ``3x3`` matrix acting on ``(x, y, 1)``.
+
+    Returns:
+        np.ndarray: float32 ``(n, 4)`` transformed boxes (not clipped).
+    """
+    b = _to_numpy(boxes).astype(np.float64).reshape(-1, 4)
+    m = np.asarray(matrix, dtype=np.float64)
+    xs = b[:, [0, 2, 0, 2]]
+    ys = b[:, [1, 1, 3, 3]]
+    pts = np.stack([xs, ys, np.ones_like(xs)], -1) @ m.T  # (n, 4, 3)
+    pts = pts[..., :2] / pts[..., 2:3]
+    return np.concatenate([pts.min(1), pts.max(1)], -1).astype(np.float32)
+
+
+def boxes_to_original(boxes: ArrayLike,
+                      img_shape: Sequence[int],
+                      ori_shape: Sequence[int],
+                      homography_matrix: Optional[np.ndarray] = None,
+                      clip: bool = True) -> np.ndarray:
+    """Map boxes from the network-input frame to the original image.
+
+    Args:
+        boxes (np.ndarray | Tensor): ``(n, 4)`` boxes in the input frame.
+        img_shape (Sequence[int]): ``(h, w)`` of the network input.
+        ori_shape (Sequence[int]): ``(h, w)`` of the original image.
+        homography_matrix (np.ndarray, optional): ``3x3`` matrix mapping
+            original-image points to the input frame, as recorded by
+            fam-mm's box-aware transforms (resize, crop, flip). When given
+            it is inverted; otherwise a pure resize from ``ori_shape`` to
+            ``img_shape`` is assumed.
+        clip (bool): Clip to the original image. Defaults to True.
+
+    Returns:
+        np.ndarray: float32 ``(n, 4)`` boxes in original-image pixels.
+    """
+    ori_h, ori_w = int(ori_shape[0]), int(ori_shape[1])
+    if homography_matrix is None:
+        img_h, img_w = int(img_shape[0]), int(img_shape[1])
+        homography_matrix = np.diag([img_w / ori_w, img_h / ori_h, 1.0])
+    inverse = np.linalg.inv(np.asarray(homography_matrix, dtype=np.float64))
+    out = transform_boxes(boxes, inverse).astype(np.float64)
+    if clip:
+        out[:, 0::2] = np.clip(out[:, 0::2], 0, ori_w)
+        out[:, 1::2] = np.clip(out[:, 1::2], 0, ori_h)
+    return out.astype(np.float32)

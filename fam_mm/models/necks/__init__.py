@@ -1,1 +1,3 @@
+from .fam_neck import FAMNeck
 
+__all__ = ['FAMNeck']

@@ -1,1 +1,3 @@
+from .foreground_memory import ForegroundMemory
 
+__all__ = ['ForegroundMemory']

@@ -1,0 +1,118 @@
+"""Shared prediction logic of the WSOL heads (FAM and CAM)."""
+import warnings
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmpretrain.models.heads import ClsHead
+from mmpretrain.structures import DataSample
+
+from fam_mm.evaluation.functional import boxes_to_original, extract_bbox
+
+
+class BaseWSOLHead(ClsHead):
+    """Base class of heads that predict a class, a map and a box.
+
+    Subclasses compute class scores and a low-resolution localization map;
+    this class turns them into :class:`DataSample` predictions:
+
+    * ``pred_label`` / ``pred_score`` as mmpretrain's ``ClsHead``;
+    * ``loc_map``: the map upsampled bilinearly to the network input
+      (``img_shape``), float in ``[0, 1]``, shape ``(H_in, W_in)``;
+    * ``pred_bbox``: ``(x1, y1, x2, y2)`` of the largest region of
+      ``loc_map > loc_threshold`` (see
+      :func:`fam_mm.evaluation.functional.extract_bbox`), mapped to the
+      original image with ``ori_shape``/``img_shape`` (and the pipeline's
+      ``homography_matrix`` when recorded).
+
+    Args:
+        loc_threshold (float): Threshold of the box. Defaults to 0.5.
+        **kwargs: Passed to :class:`ClsHead` (``loss``, ``topk``,
+            ``cal_acc``, ``init_cfg``).
+    """
+
+    def __init__(self, loc_threshold: float = 0.5, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if not 0.0 <= loc_threshold <= 1.0:
+            raise ValueError(
+                f'loc_threshold must be in [0, 1], got {loc_threshold}')
+        self.loc_threshold = loc_threshold
+
+    def _cls_loss(self, cls_score: torch.Tensor,
+                  data_samples: List[DataSample]) -> torch.Tensor:
+        """Classification loss (eq. 10) with mmpretrain's target packing."""
+        if 'gt_score' in data_samples[0]:
+            target = torch.stack([i.gt_score for i in data_samples])
+        else:
+            target = torch.cat([i.gt_label for i in data_samples])
+        return self.loss_module(
+            cls_score, target, avg_factor=cls_score.size(0))
+
+    @staticmethod
+    def _input_shape(data_sample: DataSample,
+                     map_shape: Tuple[int, int]) -> Tuple[int, int]:
+        if 'img_shape' in data_sample:
+            return tuple(int(s) for s in data_sample.img_shape[:2])
+        warnings.warn(
+            'data sample has no `img_shape`: the localization map is kept at '
+            'feature resolution and `pred_bbox` is in feature-map pixels')
+        return map_shape
+
+    def _get_wsol_predictions(
+        self,
+        cls_score: torch.Tensor,
+        loc_maps: torch.Tensor,
+        data_samples: Optional[Sequence[Optional[DataSample]]] = None,
+        part_maps: Optional[torch.Tensor] = None,
+        minmax: bool = False,
+    ) -> List[DataSample]:
+        """Build the predicted data samples.
+
+        Args:
+            cls_score (Tensor): Logits ``(B, num_classes)``.
+            loc_maps (Tensor): Maps ``(B, 1, h, w)`` at feature
+                resolution, in ``[0, 1]`` unless ``minmax``.
+            data_samples (list[DataSample | None], optional): Inputs' data
+                samples, updated in place when given.
+            part_maps (Tensor, optional): Part maps ``(B, K, h, w)`` to
+                upsample and attach as ``part_maps``.
+            minmax (bool): Min-max normalise each map after upsampling
+                (CAM practice); a constant map becomes all zeros.
+
+        Returns:
+            list[DataSample]: One prediction per image.
+        """
+        out = self._get_predictions(cls_score, data_samples)
+        map_shape = tuple(loc_maps.shape[-2:])
+        for i, sample in enumerate(out):
+            in_shape = self._input_shape(sample, map_shape)
+            loc_map = F.interpolate(
+                loc_maps[i:i + 1].float(),
+                size=in_shape,
+                mode='bilinear',
+                align_corners=False)[0, 0]
+            if minmax:
+                lo, hi = loc_map.min(), loc_map.max()
+                loc_map = (loc_map - lo) / (hi - lo) if hi > lo \
+                    else torch.zeros_like(loc_map)
+            loc_map = loc_map.clamp_(0, 1)
+            box = extract_bbox(
+                loc_map, threshold=self.loc_threshold, mode='absolute')
+            ori_shape = sample.ori_shape if 'ori_shape' in sample \
+                else in_shape
+            homography = sample.get('homography_matrix', None)
+            box = boxes_to_original(
+                box, in_shape, ori_shape,
+                None if homography is None else np.asarray(homography))[0]
+            sample.set_field(loc_map.detach(), 'loc_map')
+            sample.set_field(
+                torch.as_tensor(box, device=loc_map.device), 'pred_bbox')
+            if part_maps is not None:
+                parts = F.interpolate(
+                    part_maps[i:i + 1].float(),
+                    size=in_shape,
+                    mode='bilinear',
+                    align_corners=False)[0]
+                sample.set_field(parts.detach(), 'part_maps')
+        return out

@@ -1,0 +1,207 @@
+"""FAM's part-aware attention module and classifier as an mmpretrain head."""
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+
+from .base_wsol_head import BaseWSOLHead
+
+
+def diversity_loss(part_feats: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    """Diversity loss of the part features (FAM paper, eq. 8).
+
+    Mean pairwise cosine similarity over the ``K(K-1)`` ordered pairs of
+    distinct parts, averaged over the batch.
+
+    Args:
+        part_feats (Tensor): Part features ``P`` of shape ``(B, K, C)``.
+        eps (float): Guards the norms of all-zero features.
+
+    Returns:
+        Tensor: Scalar loss in ``[-1, 1]``.
+    """
+    num_parts = part_feats.size(1)
+    if num_parts < 2:
+        return part_feats.sum() * 0
+    unit = part_feats / part_feats.norm(dim=2, keepdim=True).clamp(min=eps)
+    cos = unit @ unit.transpose(1, 2)  # (B, K, K)
+    off_diag = cos.sum(dim=(1, 2)) - cos.diagonal(dim1=1, dim2=2).sum(dim=1)
+    return (off_diag / (num_parts * (num_parts - 1))).mean()
+
+
+@MODELS.register_module()
+class FAMHead(BaseWSOLHead):
+    """Part-aware attention module and classifier (FAM, sections 3.2-3.3).
+
+    Takes ``(X, M)`` from :class:`FAMNeck`:
+
+    1. foreground features ``X~ = X * M`` (eq. 5);
+    2. ``K`` part maps ``A = sigmoid(conv1x1(X~))`` (eq. 6);
+    3. part features by attention-weighted pooling of ``X``,
+       ``p^k_c = 1/HW sum_ij X_ijc A^k_ij`` (eq. 7);
+    4. importance ``t = softmax_k(linear(p^k))`` and object feature
+       ``o = sum_k t^k p^k`` (eq. 9); without importance prediction
+       (Table 3 ablation) ``o`` is the mean of the part features;
+    5. a fully connected classifier on ``o``.
+
+    Losses (eq. 11): ``loss_cls`` (eq. 10, mmpretrain's
+    ``CrossEntropyLoss`` by default), ``loss_spa = lambda_spa * mean|M|``
+    (eq. 4) and ``loss_div = lambda_div * L_div`` (eq. 8). A loss whose
+    weight is 0 is not computed (that is how the "no sparsity" and
+    "no diversity" ablations are configured).
+
+    Args:
+        num_classes (int): Number of categories ``L``.
+        in_channels (int): ``C``, channels of ``X``.
+        num_parts (int): ``K``, number of part maps. Defaults to 5.
+        use_importance (bool): Use the importance prediction module.
+            Defaults to True.
+        loss_spa_weight (float): ``lambda_spa``. Defaults to 0.04.
+        loss_div_weight (float): ``lambda_div``. Defaults to 0.01.
+        loc_threshold (float): Threshold of ``pred_bbox`` on the foreground
+            map (absolute, the map is a sigmoid). Defaults to 0.5.
+        return_part_maps (bool): Attach the upsampled part maps to the
+            predictions as ``part_maps`` ``(K, H_in, W_in)``. Defaults to
+            False.
+        loss (dict): Classification loss config. Defaults to
+            ``dict(type='CrossEntropyLoss', loss_weight=1.0)``.
+        topk (int | tuple[int]): Top-k accuracy for ``cal_acc``.
+        cal_acc (bool): Log training accuracy. Defaults to False.
+        init_cfg (dict | list[dict], optional): Initialization config.
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 in_channels: int,
+                 num_parts: int = 5,
+                 use_importance: bool = True,
+                 loss_spa_weight: float = 0.04,
+                 loss_div_weight: float = 0.01,
+                 loc_threshold: float = 0.5,
+                 return_part_maps: bool = False,
+                 init_cfg: Optional[dict] = dict(
+                     type='Normal', layer=['Linear', 'Conv2d'], std=0.01),
+                 **kwargs) -> None:
+        super().__init__(
+            loc_threshold=loc_threshold, init_cfg=init_cfg, **kwargs)
+        if num_classes <= 0:
+            raise ValueError(f'num_classes={num_classes} must be positive')
+        if num_parts < 1:
+            raise ValueError(f'num_parts={num_parts} must be >= 1')
+        self.num_classes = num_classes
+        self.in_channels = in_channels
+        self.num_parts = num_parts
+        self.use_importance = use_importance
+        self.loss_spa_weight = loss_spa_weight
+        self.loss_div_weight = loss_div_weight
+        self.return_part_maps = return_part_maps
+        # f(.|theta): part discovery, a 1x1 conv + sigmoid (eq. 6)
+        self.part_conv = nn.Conv2d(in_channels, num_parts, kernel_size=1)
+        # g(.|phi): importance prediction, a linear layer + softmax (eq. 9)
+        self.importance = nn.Linear(in_channels, 1) if use_importance \
+            else None
+        # h(.|sigma): the classifier
+        self.fc = nn.Linear(in_channels, num_classes)
+
+    def _unpack(self, feats) -> Tuple[torch.Tensor, torch.Tensor]:
+        if not (isinstance(feats, (tuple, list)) and len(feats) == 2):
+            raise TypeError(
+                'FAMHead expects the (X, M) pair produced by FAMNeck; got '
+                f'{type(feats).__name__} of length {len(feats)}. Use '
+                "neck=dict(type='FAMNeck', ...) in the model config.")
+        x, fg_map = feats
+        if fg_map.dim() != 4 or fg_map.size(1) != 1 or \
+                fg_map.shape[-2:] != x.shape[-2:]:
+            raise ValueError(
+                f'foreground map of shape {tuple(fg_map.shape)} does not '
+                f'match feature map {tuple(x.shape)}; expected (B, 1, H, W)')
+        return x, fg_map
+
+    def part_maps(self, x: torch.Tensor,
+                  fg_map: torch.Tensor) -> torch.Tensor:
+        """Part-aware activation maps ``A`` of shape ``(B, K, H, W)``."""
+        fg_feats = x * fg_map  # eq. 5: X~ = X * M
+        return self.part_conv(fg_feats).sigmoid()  # eq. 6
+
+    @staticmethod
+    def part_features(x: torch.Tensor, parts: torch.Tensor) -> torch.Tensor:
+        """Attention-weighted pooling of ``X`` (eq. 7): ``(B, K, C)``."""
+        h, w = x.shape[-2:]
+        return torch.einsum('bchw,bkhw->bkc', x, parts) / (h * w)
+
+    def object_feature(self, part_feats: torch.Tensor) -> torch.Tensor:
+        """Object feature ``o`` (eq. 9) of shape ``(B, C)``."""
+        if self.importance is None:
+            return part_feats.mean(dim=1)
+        t = self.importance(part_feats).squeeze(-1).softmax(dim=1)
+        return (t.unsqueeze(-1) * part_feats).sum(dim=1)
+
+    def _forward(self, feats) -> Dict[str, torch.Tensor]:
+        x, fg_map = self._unpack(feats)
+        parts = self.part_maps(x, fg_map)
+        part_feats = self.part_features(x, parts)
+        obj = self.object_feature(part_feats)
+        return dict(
+            cls_score=self.fc(obj),
+            fg_map=fg_map,
+            part_maps=parts,
+            part_feats=part_feats,
+            obj_feat=obj)
+
+    def pre_logits(self, feats) -> torch.Tensor:
+        """The object feature ``o`` ``(B, C)``, before the classifier."""
+        return self._forward(feats)['obj_feat']
+
+    def forward(self, feats) -> torch.Tensor:
+        """Class logits ``(B, num_classes)``."""
+        return self._forward(feats)['cls_score']
+
+    def loss(self, feats, data_samples: List[DataSample],
+             **kwargs) -> Dict[str, torch.Tensor]:
+        """Losses of eq. 11: ``loss_cls``, ``loss_spa``, ``loss_div``."""
+        out = self._forward(feats)
+        losses = dict(loss_cls=self._cls_loss(out['cls_score'], data_samples))
+        if self.loss_spa_weight > 0:
+            # eq. 4: L_spa = 1/HW sum_ij |M_ij|, averaged over the batch
+            losses['loss_spa'] = self.loss_spa_weight * \
+                out['fg_map'].abs().mean()
+        if self.loss_div_weight > 0:
+            losses['loss_div'] = self.loss_div_weight * \
+                diversity_loss(out['part_feats'])
+        if self.cal_acc:
+            from mmpretrain.evaluation import Accuracy
+            target = torch.cat([i.gt_label for i in data_samples])
+            acc = Accuracy.calculate(out['cls_score'], target, topk=self.topk)
+            losses.update(
+                {f'accuracy_top-{k}': a
+                 for k, a in zip(self.topk, acc)})
+        return losses
+
+    def predict(self,
+                feats,
+                data_samples: Optional[Sequence[Optional[DataSample]]] = None,
+                return_part_maps: Optional[bool] = None) -> List[DataSample]:
+        """Predict class, foreground map and box.
+
+        Args:
+            feats (tuple[Tensor, Tensor]): ``(X, M)`` from :class:`FAMNeck`.
+            data_samples (list[DataSample | None], optional): With metainfo
+                ``img_shape`` and ``ori_shape`` for the box mapping.
+            return_part_maps (bool, optional): Override
+                ``self.return_part_maps``.
+
+        Returns:
+            list[DataSample]: With ``pred_label``, ``pred_score``,
+            ``loc_map``, ``pred_bbox`` (and ``part_maps`` on request).
+        """
+        out = self._forward(feats)
+        want_parts = self.return_part_maps if return_part_maps is None \
+            else return_part_maps
+        return self._get_wsol_predictions(
+            out['cls_score'],
+            out['fg_map'],
+            data_samples,
+            part_maps=out['part_maps'] if want_parts else None)
+

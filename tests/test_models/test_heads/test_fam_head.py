@@ -1,0 +1,157 @@
+import math
+
+import pytest
+import torch
+from mmpretrain.structures import DataSample
+
+from fam_mm.models.heads import FAMHead, diversity_loss
+
+
+def _hand_inputs():
+    # X: C=2, H=1, W=2 with pixels [1, 2] and [3, 4]
+    x = torch.tensor([[1., 3.], [2., 4.]]).view(1, 2, 1, 2)
+    # part maps: A1 = [1, 0], A2 = [0.5, 0.5]
+    parts = torch.tensor([[1., 0.], [0.5, 0.5]]).view(1, 2, 1, 2)
+    return x, parts
+
+
+def test_eq7_part_features_by_hand():
+    x, parts = _hand_inputs()
+    p = FAMHead.part_features(x, parts)
+    # p1 = ([1,2]*1 + [3,4]*0) / 2, p2 = ([1,2]*.5 + [3,4]*.5) / 2
+    torch.testing.assert_close(p, torch.tensor([[[0.5, 1.0], [1.0, 1.5]]]))
+
+
+def test_eq8_diversity_loss_by_hand():
+    p = torch.tensor([[[0.5, 1.0], [1.0, 1.5]]])
+    cos = 2.0 / (math.sqrt(1.25) * math.sqrt(3.25))  # 0.992278
+    torch.testing.assert_close(diversity_loss(p), torch.tensor(cos))
+    # orthogonal parts have zero loss, identical parts loss 1
+    eye = torch.eye(3).unsqueeze(0)
+    assert diversity_loss(eye).item() == pytest.approx(0.0)
+    same = torch.ones(1, 4, 3)
+    assert diversity_loss(same).item() == pytest.approx(1.0)
+    # K(K-1) ordered pairs: one similar pair among 3 parts -> 2/6
+    p3 = torch.tensor([[[1., 0.], [1., 0.], [0., 1.]]])
+    assert diversity_loss(p3).item() == pytest.approx(1 / 3)
+
+
+def test_eq9_importance_by_hand():
+    head = FAMHead(num_classes=3, in_channels=2, num_parts=2)
+    with torch.no_grad():
+        head.importance.weight.copy_(torch.tensor([[1., 0.]]))
+        head.importance.bias.zero_()
+    p = torch.tensor([[[0.5, 1.0], [1.0, 1.5]]])
+    # scores [0.5, 1.0] -> t = softmax = [0.37754, 0.62246]
+    o = head.object_feature(p)
+    torch.testing.assert_close(o, torch.tensor([[0.81123, 1.31123]]),
+                               atol=1e-5, rtol=0)
+    # without importance prediction, o is the plain mean of the parts
+    head_noimp = FAMHead(num_classes=3, in_channels=2, num_parts=2,
+                         use_importance=False)
+    assert head_noimp.importance is None
+    torch.testing.assert_close(head_noimp.object_feature(p),
+                               torch.tensor([[0.75, 1.25]]))
+
+
+def test_eq5_6_part_maps_use_foreground_features():
+    torch.manual_seed(0)
+    head = FAMHead(num_classes=3, in_channels=4, num_parts=2)
+    x = torch.randn(1, 4, 3, 3)
+    m = torch.rand(1, 1, 3, 3)
+    a = head.part_maps(x, m)
+    expected = head.part_conv(x * m).sigmoid()
+    torch.testing.assert_close(a, expected)
+    # a pixel with M = 0 sees only the conv bias
+    m0 = torch.zeros(1, 1, 3, 3)
+    torch.testing.assert_close(
+        head.part_maps(x, m0)[0, :, 0, 0], head.part_conv.bias.sigmoid())
+
+
+def _samples(n, img_shape=(224, 224), ori_shape=(448, 336), label=1):
+    return [
+        DataSample(metainfo=dict(img_shape=img_shape, ori_shape=ori_shape))
+        .set_gt_label(label) for _ in range(n)
+    ]
+
+
+def test_loss_values():
+    torch.manual_seed(0)
+    head = FAMHead(num_classes=4, in_channels=8)
+    head.init_weights()
+    x = torch.rand(2, 8, 5, 5)
+    m = torch.rand(2, 1, 5, 5)
+    losses = head.loss((x, m), _samples(2))
+    assert set(losses) == {'loss_cls', 'loss_spa', 'loss_div'}
+    torch.testing.assert_close(losses['loss_spa'], 0.04 * m.mean())
+    out = head._forward((x, m))
+    torch.testing.assert_close(losses['loss_div'],
+                               0.01 * diversity_loss(out['part_feats']))
+    ce = torch.nn.functional.cross_entropy(out['cls_score'],
+                                           torch.tensor([1, 1]))
+    torch.testing.assert_close(losses['loss_cls'], ce)
+
+
+def test_ablation_weights_drop_losses():
+    head = FAMHead(num_classes=4, in_channels=8, loss_spa_weight=0.0,
+                   loss_div_weight=0.0)
+    losses = head.loss((torch.rand(1, 8, 3, 3), torch.rand(1, 1, 3, 3)),
+                       _samples(1))
+    assert set(losses) == {'loss_cls'}
+
+
+def test_predict_fields_and_box_in_original_frame():
+    head = FAMHead(num_classes=4, in_channels=8, return_part_maps=True)
+    head.init_weights()
+    x = torch.rand(1, 8, 14, 14)
+    m = torch.zeros(1, 1, 14, 14)
+    m[0, 0, 2:6, 3:9] = 1.0  # rows 2..5, cols 3..8 of a 14x14 map
+    pred = head.predict((x, m), _samples(1))[0]
+    assert pred.loc_map.shape == (224, 224)
+    assert 0 <= pred.loc_map.min() and pred.loc_map.max() <= 1
+    assert pred.pred_score.shape == (4, )
+    assert pred.pred_label.shape == (1, )
+    assert pred.part_maps.shape == (5, 224, 224)
+    # bilinear x16 upsampling crosses 0.5 half-way between cell centres, so
+    # the region is x in [48, 144), y in [32, 96) at 224x224; the original
+    # image is 336 wide (x1.5) and 448 high (x2).
+    torch.testing.assert_close(pred.pred_bbox,
+                               torch.tensor([72., 64., 216., 192.]))
+
+
+def test_predict_uses_homography_when_recorded():
+    head = FAMHead(num_classes=2, in_channels=4)
+    m = torch.zeros(1, 1, 14, 14)
+    m[0, 0, 2:6, 3:9] = 1.0
+    # original 256x256 centre-cropped to 224: shift by -16 in x and y
+    h = torch.tensor([[1., 0., -16.], [0., 1., -16.], [0., 0., 1.]])
+    sample = DataSample(metainfo=dict(
+        img_shape=(224, 224), ori_shape=(256, 256), homography_matrix=h))
+    pred = head.predict((torch.rand(1, 4, 14, 14), m), [sample])[0]
+    torch.testing.assert_close(pred.pred_bbox,
+                               torch.tensor([64., 48., 160., 112.]))
+
+
+def test_gradient_flow_through_head():
+    torch.manual_seed(0)
+    head = FAMHead(num_classes=4, in_channels=8)
+    head.init_weights()
+    x = torch.rand(2, 8, 4, 4, requires_grad=True)
+    m = torch.rand(2, 1, 4, 4, requires_grad=True)
+    losses = head.loss((x, m), _samples(2))
+    sum(losses.values()).backward()
+    assert m.grad.abs().sum() > 0 and x.grad.abs().sum() > 0
+    for p in head.parameters():
+        assert p.grad is not None
+
+
+def test_bad_inputs():
+    head = FAMHead(num_classes=2, in_channels=4)
+    with pytest.raises(TypeError, match='FAMNeck'):
+        head((torch.rand(1, 4, 3, 3), ))
+    with pytest.raises(ValueError, match='foreground map'):
+        head((torch.rand(1, 4, 3, 3), torch.rand(1, 1, 2, 2)))
+    with pytest.raises(ValueError, match='num_classes'):
+        FAMHead(num_classes=0, in_channels=4)
+    with pytest.raises(ValueError, match='loc_threshold'):
+        FAMHead(num_classes=2, in_channels=4, loc_threshold=1.5)

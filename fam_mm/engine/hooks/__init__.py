@@ -1,1 +1,3 @@
+from .wsol_visualization_hook import WSOLVisualizationHook
 
+__all__ = ['WSOLVisualizationHook']

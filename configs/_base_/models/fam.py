@@ -1,0 +1,24 @@
+# FAM: any backbone + FAMNeck (object-aware attention) + FAMHead (part-aware
+# attention). Inheriting configs set `backbone`, `neck.in_channels`,
+# `head.in_channels` and `head.num_classes`. Paper values: N=3 memory
+# entries, K=5 parts, lambda_spa=0.04, lambda_div=0.01, box threshold 0.5.
+model = dict(
+    type='ImageClassifier',
+    neck=dict(
+        type='FAMNeck',
+        in_channels=None,
+        num_memory=3,
+        num_encoder_layers=2,
+        similarity='softmax',
+        use_memory=True),
+    head=dict(
+        type='FAMHead',
+        num_classes=None,
+        in_channels=None,
+        num_parts=5,
+        use_importance=True,
+        loss_spa_weight=0.04,
+        loss_div_weight=0.01,
+        loc_threshold=0.5,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        topk=(1, 5)))

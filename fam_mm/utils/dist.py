@@ -1,0 +1,39 @@
+"""Distributed launch helpers for machines without GPUs."""
+import os
+
+import torch
+import torch.distributed as torch_dist
+
+
+def setup_cpu_distributed(cfg) -> bool:
+    """Let ``--launcher pytorch`` runs work on CPU-only machines.
+
+    mmengine's ``init_dist`` calls ``torch.cuda.set_device`` and wraps the
+    model with ``device_ids=[LOCAL_RANK]``, both of which fail without a GPU.
+    When no GPU is available this initialises the process group with the
+    ``gloo`` backend itself (mmengine then skips its own initialisation) and
+    configures ``MMDistributedDataParallel`` without device ids.
+
+    Args:
+        cfg (mmengine.Config): The run's config; ``cfg.launcher`` is read and
+            ``cfg.env_cfg`` / ``cfg.model_wrapper_cfg`` may be updated.
+
+    Returns:
+        bool: True when the CPU (gloo) path was set up.
+    """
+    if cfg.get('launcher', 'none') != 'pytorch' or torch.cuda.is_available():
+        return False
+    if not torch_dist.is_initialized():
+        torch_dist.init_process_group(
+            backend='gloo',
+            rank=int(os.environ['RANK']),
+            world_size=int(os.environ['WORLD_SIZE']))
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    cfg.env_cfg.dist_cfg['backend'] = 'gloo'
+    if cfg.get('model_wrapper_cfg') is None:
+        cfg.model_wrapper_cfg = dict(
+            type='MMDistributedDataParallel',
+            broadcast_buffers=False,
+            find_unused_parameters=False,
+            device_ids=None)
+    return True

@@ -1,0 +1,70 @@
+"""Predict class, box and localization map of images with a WSOL model.
+
+Examples:
+    python demo/image_demo.py bird.jpg configs/fam_vgg16_cub.py \
+        --checkpoint fam_vgg16_cub.pth
+    python demo/image_demo.py images/ configs/fam_vgg16_cub.py \
+        --checkpoint fam_vgg16_cub.pth --show-dir vis --part-maps
+"""
+import argparse
+from typing import List, Optional
+
+from fam_mm.apis import WSOLInferencer
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='WSOL image demo: class, score and box per image')
+    parser.add_argument('img', help='image file or folder of images')
+    parser.add_argument('config', help='model config file')
+    parser.add_argument('--checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--device',
+        default=None,
+        help='device, e.g. cpu or cuda:0 '
+        '(default: cuda when available)')
+    parser.add_argument(
+        '--show-dir', help='write a PNG per image (map, box, class) here')
+    parser.add_argument(
+        '--show', action='store_true', help='show the pictures in a window')
+    parser.add_argument(
+        '--part-maps',
+        action='store_true',
+        help='draw the FAM part maps next to the localization map')
+    parser.add_argument(
+        '--batch-size', type=int, default=1, help='images per forward pass')
+    return parser.parse_args(argv)
+
+
+def format_result(name: str, result: dict) -> str:
+    """One line: image, class, score and box (original pixels)."""
+    label = result['pred_label']
+    cls = result.get('pred_class', str(label))
+    x1, y1, x2, y2 = (float(v) for v in result['pred_bbox'])
+    return (f'{name}: class {cls} (label {label}), score '
+            f'{result["pred_score"]:.4f}, box [{x1:.1f}, {y1:.1f}, '
+            f'{x2:.1f}, {y2:.1f}]')
+
+
+def main(argv: Optional[List[str]] = None) -> List[dict]:
+    args = parse_args(argv)
+    inferencer = WSOLInferencer(
+        args.config, pretrained=args.checkpoint, device=args.device)
+    inputs = inferencer._inputs_to_list(args.img)
+    if not inputs:
+        raise FileNotFoundError(f'no image found in {args.img}')
+    results = inferencer(
+        inputs,
+        batch_size=args.batch_size,
+        show=args.show,
+        show_dir=args.show_dir,
+        draw_part_maps=args.part_maps)
+    for path, result in zip(inputs, results):
+        print(format_result(path, result))
+    if args.show_dir:
+        print(f'visualizations written to {args.show_dir}')
+    return results
+
+
+if __name__ == '__main__':
+    main()

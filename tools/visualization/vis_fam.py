@@ -1,0 +1,62 @@
+"""Draw WSOL predictions (map overlay, predicted box, class) to PNG files.
+
+One ``<image stem>.png`` per image in ``--out-dir``; with ``--part-maps``
+the FAM part maps follow on the right (paper Fig. 5).
+
+Example:
+    python tools/visualization/vis_fam.py configs/fam_vgg16_cub.py \
+        fam_vgg16_cub.pth data/CUB_200_2011/images/001*/*.jpg \
+        --out-dir vis --part-maps
+"""
+import argparse
+import os.path as osp
+from typing import List, Optional
+
+from fam_mm.apis import WSOLInferencer
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Visualize FAM/CAM localization maps and boxes')
+    parser.add_argument('config', help='model config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'img', nargs='+', help='image files or folders of images')
+    parser.add_argument(
+        '--out-dir', required=True, help='folder for the PNG files')
+    parser.add_argument(
+        '--part-maps',
+        action='store_true',
+        help='draw the FAM part maps next to the localization map')
+    parser.add_argument(
+        '--alpha', type=float, default=0.5, help='heat-map opacity')
+    parser.add_argument(
+        '--device',
+        default=None,
+        help='device (default: cuda when '
+        'available)')
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[List[str]] = None) -> List[dict]:
+    args = parse_args(argv)
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
+    inferencer = WSOLInferencer(
+        args.config, pretrained=args.checkpoint, device=args.device)
+    inputs = []
+    for item in args.img:
+        inputs.extend(inferencer._inputs_to_list(item))
+    if not inputs:
+        raise FileNotFoundError(f'no image found in {args.img}')
+    results = inferencer(
+        inputs,
+        show_dir=args.out_dir,
+        draw_part_maps=args.part_maps,
+        alpha=args.alpha)
+    print(f'{len(results)} visualization(s) written to {args.out_dir}')
+    return results
+
+
+if __name__ == '__main__':
+    main()

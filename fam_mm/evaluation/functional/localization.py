@@ -152,13 +152,18 @@ def transform_boxes(boxes: ArrayLike, matrix: np.ndarray) -> np.ndarray:
     Returns:
         np.ndarray: float32 ``(n, 4)`` transformed boxes (not clipped).
     """
+    return _transform_boxes64(boxes, matrix).astype(np.float32)
+
+
+def _transform_boxes64(boxes: ArrayLike, matrix: np.ndarray) -> np.ndarray:
+    """float64 version of :func:`transform_boxes` (shared body)."""
     b = _to_numpy(boxes).astype(np.float64).reshape(-1, 4)
     m = np.asarray(matrix, dtype=np.float64)
     xs = b[:, [0, 2, 0, 2]]
     ys = b[:, [1, 1, 3, 3]]
     pts = np.stack([xs, ys, np.ones_like(xs)], -1) @ m.T  # (n, 4, 3)
     pts = pts[..., :2] / pts[..., 2:3]
-    return np.concatenate([pts.min(1), pts.max(1)], -1).astype(np.float32)
+    return np.concatenate([pts.min(1), pts.max(1)], -1)
 
 
 def boxes_to_original(boxes: ArrayLike,
@@ -192,3 +197,37 @@ def boxes_to_original(boxes: ArrayLike,
         out[:, 0::2] = np.clip(out[:, 0::2], 0, ori_w)
         out[:, 1::2] = np.clip(out[:, 1::2], 0, ori_h)
     return out.astype(np.float32)
+
+
+def boxes_to_input(boxes: ArrayLike,
+                   ori_shape: Sequence[int],
+                   img_shape: Sequence[int],
+                   homography_matrix: Optional[np.ndarray] = None
+                   ) -> np.ndarray:
+    """Map boxes from the original image to the network-input frame.
+
+    The inverse of :func:`boxes_to_original`. Without a homography the boxes
+    are rescaled from ``ori_shape`` to ``img_shape`` with the WSOL
+    reference's arithmetic (``x * img_w / ori_w``), so that truncating the
+    result reproduces its integer GT boxes exactly.
+
+    Args:
+        boxes (np.ndarray | Tensor): ``(n, 4)`` boxes in original pixels.
+        ori_shape (Sequence[int]): ``(h, w)`` of the original image.
+        img_shape (Sequence[int]): ``(h, w)`` of the network input.
+        homography_matrix (np.ndarray, optional): ``3x3`` matrix mapping
+            original-image points to the input frame.
+
+    Returns:
+        np.ndarray: float64 ``(n, 4)`` boxes in the input frame, not
+        clipped.
+    """
+    b = _to_numpy(boxes).astype(np.float64).reshape(-1, 4)
+    if homography_matrix is not None:
+        return _transform_boxes64(b, homography_matrix)
+    ori_h, ori_w = float(ori_shape[0]), float(ori_shape[1])
+    img_h, img_w = float(img_shape[0]), float(img_shape[1])
+    out = np.empty_like(b)
+    out[:, 0::2] = b[:, 0::2] * img_w / ori_w
+    out[:, 1::2] = b[:, 1::2] * img_h / ori_h
+    return out

@@ -1,0 +1,393 @@
+"""Weakly supervised object localization metrics (FAM paper and MaxBoxAcc)."""
+from typing import Dict, List, Optional, Sequence
+
+import cv2
+import numpy as np
+from mmengine.evaluator import BaseMetric
+from mmpretrain.registry import METRICS
+
+from ..functional import (box_accuracy_hits, box_iou, boxes_to_input,
+                          extract_bbox, max_box_iou, normalize_map,
+                          select_loc_threshold)
+
+# Tolerance (pixels) for GT boxes that stick out of the original image,
+# e.g. inclusive-convention annotations with ``x2 == width``.
+_GT_TOLERANCE = 1.0
+# Homography-mapped GT coordinates this close to an integer are snapped to
+# it before the reference's truncation (float32 matrices are inexact).
+_SNAP = 1e-3
+
+
+def _to_numpy(x) -> np.ndarray:
+    if hasattr(x, 'detach'):
+        x = x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+# IoUs are summed as integers of this unit, so the sum (and the metric) does
+# not depend on the order of the samples, e.g. across distributed ranks.
+_IOU_UNIT = 1e-9
+
+
+def _add_counters(total: dict, delta: dict) -> None:
+    """In-place ``total += delta`` for every counter."""
+    for key in total:
+        total[key] = total[key] + delta[key]
+
+
+@METRICS.register_module()
+class WSOLMetric(BaseMetric):
+    """Classification and localization accuracy for WSOL.
+
+    Two families of localization metrics are computed from each sample's
+    ``loc_map`` (resized to ``img_shape`` with bicubic interpolation, as the
+    reference does with its CAMs) and its GT boxes mapped to ``img_shape``:
+
+    * **Paper metrics at a fixed threshold** (FAM, CAM, ...):
+      ``top1_loc``, ``top5_loc``, ``gt_known_loc`` and ``mean_iou``. The box
+      is exactly :func:`~fam_mm.evaluation.functional.extract_bbox` of the
+      map at ``loc_threshold`` (largest region of ``map > loc_threshold``,
+      as the model heads' ``pred_bbox``); its IoU is the maximum over the GT
+      boxes in **pixel-edge** coordinates (``box_iou(inclusive=False)``) on
+      float GT boxes. GT-known Loc counts IoU >= 0.5, Top-1 Loc also needs
+      the top-1 class right and Top-5 Loc the GT class among the top 5.
+    * **MaxBoxAcc** (Choe et al., CVPR 2020, clovaai/wsolevaluation): the
+      box accuracy at IoU ``>= iou_thr`` maximised over the CAM thresholds
+      ``arange(0, 1, cam_curve_interval)`` relative to the map maximum, with
+      the reference's semantics (uint8 quantisation, strict ``>``, OpenCV
+      contours, boxes clipped to ``W - 1``, integer GT boxes truncated after
+      rescaling, **inclusive +1** IoU). ``maxboxaccv2`` is the mean over
+      ``iou_thrs``; with ``multi_contour_eval=True`` (the reference's
+      MaxBoxAccV2 setting) every contour's box is matched, with False the
+      largest contour only (the original MaxBoxAcc).
+
+    Each image is reduced to fixed-size counters inside :meth:`process`;
+    ``self.results`` holds a single accumulator per process, so memory does
+    not grow with the dataset (beyond one small integer per image index) and
+    mmengine's distributed collection just gathers one accumulator per rank.
+
+    Distributed runs give exactly the single-process numbers: mmengine's
+    ``DefaultSampler`` pads the dataset so every rank gets as many samples,
+    repeating the first indices at the end of some ranks' streams. Each rank
+    therefore keeps its last sample's counters apart (``pending``) and counts
+    the ``sample_idx`` it saw; :meth:`compute_metrics` drops the pending
+    samples whose index was seen more than once. A duplicate that cannot be
+    removed this way (e.g. a dataset smaller than the number of ranks) is an
+    error, never a silently skewed number.
+
+    Args:
+        cam_curve_interval (float): Step of the CAM thresholds of MaxBoxAcc.
+            Defaults to 0.001 (the reference's default).
+        iou_thrs (Sequence[float]): IoU thresholds of MaxBoxAcc in percent.
+            Defaults to ``(30, 50, 70)``.
+        multi_contour_eval (bool): Match every contour's box (MaxBoxAccV2).
+            Defaults to True.
+        loc_threshold (float): Fixed threshold of the paper metrics.
+            Defaults to 0.5.
+        loc_threshold_mode (str): ``'absolute'`` thresholds the map as it is
+            (FAM's sigmoid map, as in the paper); ``'minmax'`` min-max
+            normalises it first (CAM practice, and what the reference does
+            to every map). The map is brought to ``[0, 1]`` this way before
+            all metrics, MaxBoxAcc included. Defaults to ``'absolute'``.
+        loc_threshold_search (bool): Also count GT-known hits at every
+            threshold of ``loc_threshold_candidates`` and report the best one
+            (``best_loc_threshold``, ``best_loc_threshold_gt_known_loc``); the
+            whole curve is kept in :attr:`loc_threshold_curve`
+            (threshold -> GT-known accuracy). Used by
+            ``tools/analysis_tools/search_threshold.py`` on the val split.
+            Defaults to False.
+        loc_threshold_candidates (Sequence[float], optional): Candidates of
+            the search. Defaults to ``arange(0.01, 1, 0.01)``.
+        collect_device (str): ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
+        prefix (str, optional): Defaults to ``'wsol'``.
+
+    Output keys (all in percent): ``top1_cls``, ``top5_cls``, ``top1_loc``,
+    ``top5_loc``, ``gt_known_loc``, ``mean_iou``, ``maxboxacc_iou{t}`` for
+    each ``t`` in ``iou_thrs``, ``maxboxaccv2`` and ``best_cam_threshold``
+    (the CAM threshold maximising the box accuracy at IoU 50, or at the
+    middle of ``iou_thrs`` when 50 is absent, in percent of the map maximum;
+    the lowest one on ties, as ``np.argmax`` over the reference's curve).
+    With ``loc_threshold_search`` also ``best_loc_threshold`` (percent) and
+    ``best_loc_threshold_gt_known_loc``.
+    """
+    default_prefix: Optional[str] = 'wsol'
+
+    def __init__(self,
+                 cam_curve_interval: float = 0.001,
+                 iou_thrs: Sequence[float] = (30, 50, 70),
+                 multi_contour_eval: bool = True,
+                 loc_threshold: float = 0.5,
+                 loc_threshold_mode: str = 'absolute',
+                 loc_threshold_search: bool = False,
+                 loc_threshold_candidates: Optional[Sequence[float]] = None,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        if not 0 < cam_curve_interval < 1:
+            raise ValueError('cam_curve_interval must be in (0, 1), got '
+                             f'{cam_curve_interval}')
+        self.iou_thrs = tuple(float(t) for t in iou_thrs)
+        if not self.iou_thrs or not all(0 < t <= 100 for t in self.iou_thrs):
+            raise ValueError(
+                f'iou_thrs must be percentages in (0, 100], got {iou_thrs}')
+        if not 0 <= loc_threshold <= 1:
+            raise ValueError(
+                f'loc_threshold must be in [0, 1], got {loc_threshold}')
+        if loc_threshold_mode not in ('absolute', 'minmax'):
+            raise ValueError("loc_threshold_mode must be 'absolute' or "
+                             f"'minmax', got {loc_threshold_mode!r}")
+        self.cam_curve_interval = cam_curve_interval
+        self.cam_thresholds = np.arange(0, 1, cam_curve_interval)
+        self.multi_contour_eval = multi_contour_eval
+        self.loc_threshold = float(loc_threshold)
+        self.loc_threshold_mode = loc_threshold_mode
+        self.loc_threshold_search = loc_threshold_search
+        if loc_threshold_candidates is None:
+            loc_threshold_candidates = np.arange(0.01, 1, 0.01)
+        self.loc_threshold_candidates = np.asarray(
+            loc_threshold_candidates, dtype=np.float64).reshape(-1)
+        self.loc_threshold_curve: Optional[Dict[float, float]] = None
+
+    # ------------------------------------------------------------------
+    # accumulation
+    # ------------------------------------------------------------------
+    def _new_counters(self) -> dict:
+        counters = dict(
+            num_samples=0,
+            top1_cls=0,
+            top5_cls=0,
+            top1_loc=0,
+            top5_loc=0,
+            gt_known_loc=0,
+            iou_sum=0,  # in units of _IOU_UNIT: exact, order-free sums
+            box_hits=np.zeros((len(self.iou_thrs), len(self.cam_thresholds)),
+                              dtype=np.int64))
+        if self.loc_threshold_search:
+            counters['search_hits'] = np.zeros(
+                len(self.loc_threshold_candidates), dtype=np.int64)
+        return counters
+
+    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        """Reduce each sample to counts added to this process' accumulator.
+
+        Args:
+            data_batch: Unused.
+            data_samples (Sequence[dict]): ``DataSample.to_dict()`` outputs
+                with ``gt_label``, ``pred_score`` (``pred_label`` optional),
+                ``loc_map``, ``gt_bboxes`` (original frame), ``img_shape``,
+                ``ori_shape`` and optionally ``homography_matrix``.
+
+        Raises:
+            ValueError: naming the sample (``img_path`` / ``sample_idx``) for
+                a missing key, a bad map (NaN/inf, empty, not 2-D, outside
+                ``[0, 1]`` in absolute mode) or bad GT boxes.
+        """
+        if not self.results:
+            self.results.append(
+                dict(
+                    counters=self._new_counters(),
+                    seen=np.zeros(0, dtype=np.int32),
+                    pending=None))
+        state = self.results[0]
+        for sample in data_samples:
+            name = sample.get('img_path', sample.get('sample_idx', '?'))
+            delta = self._new_counters()
+            try:
+                self._process_one(sample, delta)
+            except ValueError as err:
+                raise ValueError(
+                    f'{type(self).__name__}: sample {name!r}: {err}') from err
+            if state['pending'] is not None:
+                _add_counters(state['counters'], state['pending'][1])
+            idx = sample.get('sample_idx', None)
+            if idx is not None:
+                idx = int(idx)
+                if idx >= state['seen'].size:
+                    grown = np.zeros(max(idx + 1, 2 * state['seen'].size),
+                                     dtype=np.int32)
+                    grown[:state['seen'].size] = state['seen']
+                    state['seen'] = grown
+                state['seen'][idx] += 1
+            state['pending'] = (idx, delta)
+
+    @staticmethod
+    def _require(sample: dict, key: str):
+        value = sample.get(key, None)
+        if value is None:
+            raise ValueError(f'missing required key {key!r}')
+        return value
+
+    def _prepare_map(self, sample: dict, img_shape) -> np.ndarray:
+        loc_map = normalize_map(
+            self._require(sample, 'loc_map'), self.loc_threshold_mode)
+        height, width = img_shape
+        if loc_map.shape != (height, width):
+            loc_map = cv2.resize(
+                loc_map, (width, height), interpolation=cv2.INTER_CUBIC)
+            # bicubic overshoot: clip ('absolute') or renormalise ('minmax')
+            loc_map = normalize_map(
+                np.clip(loc_map, 0, 1) if self.loc_threshold_mode ==
+                'absolute' else loc_map, self.loc_threshold_mode)
+        return loc_map
+
+    def _prepare_gt(self, sample: dict, img_shape, ori_shape):
+        """GT boxes in the input frame: float (pixel-edge) and the
+        reference's truncated integers."""
+        gt = _to_numpy(self._require(sample, 'gt_bboxes')).astype(np.float64)
+        if gt.size == 0 or gt.ndim > 2 or gt.shape[-1] != 4:
+            raise ValueError(
+                f'gt_bboxes must have shape (n, 4), n >= 1, got {gt.shape}')
+        gt = gt.reshape(-1, 4)
+        ori_h, ori_w = ori_shape
+        if not np.isfinite(gt).all():
+            raise ValueError('gt_bboxes contain NaN or inf')
+        if ((gt[:, 2] < gt[:, 0]) | (gt[:, 3] < gt[:, 1])).any():
+            raise ValueError(f'gt_bboxes with x2 < x1 or y2 < y1: {gt}')
+        tol = _GT_TOLERANCE
+        if ((gt[:, :2] < -tol).any() or (gt[:, 2] > ori_w + tol).any()
+                or (gt[:, 3] > ori_h + tol).any()):
+            raise ValueError(
+                f'gt_bboxes {gt.tolist()} lie outside the original image '
+                f'of shape (h, w) = {(ori_h, ori_w)}')
+        gt[:, 0::2] = np.clip(gt[:, 0::2], 0, ori_w)
+        gt[:, 1::2] = np.clip(gt[:, 1::2], 0, ori_h)
+        homography = sample.get('homography_matrix', None)
+        if homography is not None:
+            homography = _to_numpy(homography).astype(np.float64)
+        boxes = boxes_to_input(gt, ori_shape, img_shape, homography)
+        height, width = img_shape
+        inside = ((boxes[:, 2] >= 0) & (boxes[:, 0] <= width) &
+                  (boxes[:, 3] >= 0) & (boxes[:, 1] <= height))
+        if not inside.any():
+            raise ValueError('no GT box falls inside the input frame after '
+                             'mapping with homography_matrix')
+        boxes = boxes[inside]
+        boxes[:, 0::2] = np.clip(boxes[:, 0::2], 0, width)
+        boxes[:, 1::2] = np.clip(boxes[:, 1::2], 0, height)
+        if homography is None:
+            int_boxes = np.floor(boxes)
+        else:
+            near = np.rint(boxes)
+            int_boxes = np.floor(
+                np.where(np.abs(boxes - near) < _SNAP, near, boxes))
+        return boxes, int_boxes.astype(np.int64)
+
+    def _process_one(self, sample: dict, counters: dict) -> None:
+        img_shape = tuple(int(s) for s in self._require(sample,
+                                                        'img_shape')[:2])
+        ori_shape = tuple(int(s) for s in self._require(sample,
+                                                        'ori_shape')[:2])
+        gt_label = int(_to_numpy(self._require(sample,
+                                               'gt_label')).reshape(-1)[0])
+        scores = _to_numpy(self._require(sample,
+                                         'pred_score')).astype(np.float64)
+        scores = scores.reshape(-1)
+        if scores.size == 0 or not np.isfinite(scores).all():
+            raise ValueError('pred_score must be a non-empty finite vector')
+        pred_label = sample.get('pred_label', None)
+        pred_label = (int(np.argmax(scores)) if pred_label is None else int(
+            _to_numpy(pred_label).reshape(-1)[0]))
+        top5 = np.argsort(-scores, kind='stable')[:5]
+        top1_ok = pred_label == gt_label
+        top5_ok = bool((top5 == gt_label).any())
+
+        loc_map = self._prepare_map(sample, img_shape)
+        gt_float, gt_int = self._prepare_gt(sample, img_shape, ori_shape)
+
+        # MaxBoxAcc (reference semantics, inclusive IoU on integer boxes)
+        best_iou = max_box_iou(loc_map, gt_int, self.cam_thresholds,
+                               self.multi_contour_eval)
+        counters['box_hits'] += box_accuracy_hits(best_iou, self.iou_thrs)
+
+        # paper metrics at the fixed threshold (pixel-edge IoU)
+        iou = self._fixed_threshold_iou(loc_map, gt_float, self.loc_threshold)
+        gt_known = iou >= 0.5
+        counters['num_samples'] += 1
+        counters['top1_cls'] += int(top1_ok)
+        counters['top5_cls'] += int(top5_ok)
+        counters['gt_known_loc'] += int(gt_known)
+        counters['top1_loc'] += int(gt_known and top1_ok)
+        counters['top5_loc'] += int(gt_known and top5_ok)
+        counters['iou_sum'] += int(round(iou / _IOU_UNIT))
+        if self.loc_threshold_search:
+            counters['search_hits'] += np.array([
+                self._fixed_threshold_iou(loc_map, gt_float, t) >= 0.5
+                for t in self.loc_threshold_candidates
+            ])
+
+    @staticmethod
+    def _fixed_threshold_iou(loc_map: np.ndarray, gt: np.ndarray,
+                             threshold: float) -> float:
+        """Best pixel-edge IoU of the paper's box (``extract_bbox``)."""
+        box = extract_bbox(loc_map, threshold, mode='absolute')
+        return float(box_iou(box, gt, inclusive=False).max())
+
+    # ------------------------------------------------------------------
+    # reduction
+    # ------------------------------------------------------------------
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        """Sum the per-process accumulators and compute the metrics.
+
+        Args:
+            results (list[dict]): one state per process: ``counters``,
+                ``seen`` (count per ``sample_idx``) and ``pending`` (the
+                last sample's index and counters).
+
+        Returns:
+            dict[str, float]: metrics in percent (see the class docstring).
+        """
+        total = self._new_counters()
+        size = max((part['seen'].size for part in results), default=0)
+        seen = np.zeros(size, dtype=np.int64)
+        for part in results:
+            _add_counters(total, part['counters'])
+            seen[:part['seen'].size] += part['seen']
+        # drop the sampler's padding: repeated indices at the ranks' ends
+        for part in results:
+            if part['pending'] is None:
+                continue
+            idx, delta = part['pending']
+            if idx is not None and seen[idx] > 1:
+                seen[idx] -= 1
+                continue
+            _add_counters(total, delta)
+        if (seen > 1).any():
+            dup = np.flatnonzero(seen > 1)[:10].tolist()
+            raise RuntimeError(
+                f'{type(self).__name__}: samples {dup} were evaluated more '
+                'than once and are not the padding at the end of a rank; '
+                'the metrics would be skewed (is the dataset smaller than '
+                'the number of processes?)')
+        num = total['num_samples']
+        if num == 0:
+            raise ValueError(f'{type(self).__name__}: no sample was processed')
+        pct = 100.0 / num
+        metrics = {
+            key: total[key] * pct
+            for key in ('top1_cls', 'top5_cls', 'top1_loc', 'top5_loc',
+                        'gt_known_loc')
+        }
+        metrics['mean_iou'] = total['iou_sum'] * _IOU_UNIT * pct
+        curves = total['box_hits'] * pct  # (K, T)
+        best = curves.max(1)
+        for thr, acc in zip(self.iou_thrs, best):
+            metrics[f'maxboxacc_iou{thr:g}'] = float(acc)
+        metrics['maxboxaccv2'] = float(best.mean())
+        if 50.0 in self.iou_thrs:
+            ref = self.iou_thrs.index(50.0)
+        else:
+            ref = len(self.iou_thrs) // 2
+        metrics['best_cam_threshold'] = round(
+            float(self.cam_thresholds[int(np.argmax(curves[ref]))]) * 100, 6)
+        if self.loc_threshold_search:
+            thr, acc = select_loc_threshold(total['search_hits'], num,
+                                            self.loc_threshold_candidates)
+            thr = round(thr, 6)
+            metrics['best_loc_threshold'] = thr * 100
+            metrics['best_loc_threshold_gt_known_loc'] = acc
+            self.loc_threshold_curve = {
+                float(t): float(h) * pct
+                for t, h in zip(self.loc_threshold_candidates,
+                                total['search_hits'])
+            }
+        return {k: float(v) for k, v in metrics.items()}

@@ -2,7 +2,7 @@
 
 The images of ``{split}_dataloader`` go through the config's *test*
 pipeline (no random augmentation) in order; each gets at most one box (see
-:mod:`fam_mm.apis.pseudo_boxes` for the file's conventions: 1-based
+:mod:`fam_mm.evaluation.metrics.pseudo_boxes` for the file's conventions: 1-based
 category ids named after the dataset's classes, ``bbox = [x, y, w, h]`` in
 original pixels, ``score`` = probability of the box's category). The
 category is the image-level label when the split has one (weak supervision)
@@ -25,7 +25,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from fam_mm.apis import find_pipeline_dataset, get_test_pipeline_cfg
-from fam_mm.apis.pseudo_boxes import LABEL_SOURCES
+from fam_mm.evaluation.metrics.pseudo_boxes import LABEL_SOURCES
 from fam_mm.utils import setup_cpu_distributed
 
 SPLITS = ('train', 'val', 'test')

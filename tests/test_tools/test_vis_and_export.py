@@ -7,7 +7,8 @@ import cv2
 import numpy as np
 import pytest
 
-from fam_mm.apis import WSOLInferencer, pseudo_boxes_to_coco
+from fam_mm.apis import WSOLInferencer
+from fam_mm.evaluation.metrics import pseudo_boxes_to_coco
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

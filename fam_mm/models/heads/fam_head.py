@@ -1,5 +1,5 @@
 """FAM's part-aware attention module and classifier as an mmpretrain head."""
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -69,7 +69,12 @@ class FAMHead(BaseWSOLHead):
             ``dict(type='CrossEntropyLoss', loss_weight=1.0)``.
         topk (int | tuple[int]): Top-k accuracy for ``cal_acc``.
         cal_acc (bool): Log training accuracy. Defaults to False.
-        init_cfg (dict | list[dict], optional): Initialization config.
+        init_cfg (dict | list[dict], optional): Initialization config. The
+            part conv defaults to unit-gain (Kaiming, fan-in, linear)
+            weights so the part maps depend on ``X * M`` from the first step:
+            with near-zero weights ``A`` would be uniform, the classification
+            loss would send no gradient to ``M`` and the sparsity loss alone
+            would collapse the foreground map to 0.
     """
 
     def __init__(self,
@@ -81,8 +86,14 @@ class FAMHead(BaseWSOLHead):
                  loss_div_weight: float = 0.01,
                  loc_threshold: float = 0.5,
                  return_part_maps: bool = False,
-                 init_cfg: Optional[dict] = dict(
-                     type='Normal', layer=['Linear', 'Conv2d'], std=0.01),
+                 init_cfg: Optional[Union[dict, List[dict]]] = [
+                     dict(type='Normal', layer='Linear', std=0.01),
+                     dict(
+                         type='Kaiming',
+                         layer='Conv2d',
+                         mode='fan_in',
+                         nonlinearity='linear')
+                 ],
                  **kwargs) -> None:
         super().__init__(
             loc_threshold=loc_threshold, init_cfg=init_cfg, **kwargs)

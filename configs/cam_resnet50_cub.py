@@ -1,0 +1,19 @@
+# CAM baseline with a ResNet50 backbone on CUB-200-2011 (not in the paper's
+# Table 1).
+_base_ = [
+    '_base_/models/cam.py',
+    '_base_/models/backbones/resnet50_wsol.py',
+    '_base_/datasets/cub_wsol.py',
+    '_base_/schedules/wsol_cub_sgd.py',
+    '_base_/default_runtime.py',
+]
+
+model = dict(
+    backbone={{_base_.backbone}},
+    head=dict(num_classes=200, in_channels={{_base_.feat_channels}}))
+
+# CAMs are min-max normalised; 0.2 is a common CAM threshold (search it on
+# the val split with tools/analysis_tools/search_threshold.py).
+val_evaluator = dict(
+    type='WSOLMetric', loc_threshold=0.2, loc_threshold_mode='minmax')
+test_evaluator = val_evaluator

@@ -1,10 +1,11 @@
 # CAM baseline with the same slim ResNet18 and schedule on the synthetic
-# WSOL benchmark (the other half of `make demo`).
+# WSOL benchmark (the other half of `make demo`), fine-tuned from the same
+# backbone as FAM (configs/pretrain_resnet18_synthetic.py).
 _base_ = [
     '_base_/models/cam.py',
-    '_base_/models/backbones/resnet18_slim_wsol.py',
+    '_base_/models/backbones/resnet18_slim_wsol_synthetic_pretrained.py',
     '_base_/datasets/synthetic_wsol.py',
-    '_base_/schedules/synthetic_adamw.py',
+    '_base_/schedules/synthetic_finetune.py',
     '_base_/default_runtime.py',
 ]
 

@@ -9,7 +9,8 @@ from mmpretrain.structures import DataSample
 from .base_wsol_head import BaseWSOLHead
 
 
-def diversity_loss(part_feats: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+def diversity_loss(part_feats: torch.Tensor,
+                   eps: float = 1e-8) -> torch.Tensor:
     """Diversity loss of the part features (FAM paper, eq. 8).
 
     Mean pairwise cosine similarity over the ``K(K-1)`` ordered pairs of
@@ -29,6 +30,9 @@ def diversity_loss(part_feats: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
     cos = unit @ unit.transpose(1, 2)  # (B, K, K)
     off_diag = cos.sum(dim=(1, 2)) - cos.diagonal(dim1=1, dim2=2).sum(dim=1)
     return (off_diag / (num_parts * (num_parts - 1))).mean()
+
+
+PART_POOLINGS = ('feature', 'foreground')
 
 
 @MODELS.register_module()
@@ -65,6 +69,17 @@ class FAMHead(BaseWSOLHead):
         return_part_maps (bool): Attach the upsampled part maps to the
             predictions as ``part_maps`` ``(K, H_in, W_in)``. Defaults to
             False.
+        part_pooling (str): What eq. 7 pools. ``'feature'`` (default, eq. 7
+            as written) pools the backbone features ``X``; ``'foreground'``
+            pools the foreground features ``X~ = X * M`` (eq. 5). With
+            ``'feature'`` the classifier can ignore ``M`` (a uniform ``A``
+            pools ``X`` like GAP), so nothing opposes the sparsity loss
+            unless the backbone's features already favour part-wise
+            pooling (the paper fine-tunes ImageNet backbones). With
+            ``'foreground'`` every class feature is gated by ``M``, which is
+            the mechanism section 3.3 describes ("filtering out the
+            foreground leads to a large L_cls"); use it when training a
+            backbone from scratch (see ``configs/fam_resnet18_synthetic.py``).
         loss (dict): Classification loss config. Defaults to
             ``dict(type='CrossEntropyLoss', loss_weight=1.0)``.
         topk (int | tuple[int]): Top-k accuracy for ``cal_acc``.
@@ -86,6 +101,7 @@ class FAMHead(BaseWSOLHead):
                  loss_div_weight: float = 0.01,
                  loc_threshold: float = 0.5,
                  return_part_maps: bool = False,
+                 part_pooling: str = 'feature',
                  init_cfg: Optional[Union[dict, List[dict]]] = [
                      dict(type='Normal', layer='Linear', std=0.01),
                      dict(
@@ -108,6 +124,10 @@ class FAMHead(BaseWSOLHead):
         self.loss_spa_weight = loss_spa_weight
         self.loss_div_weight = loss_div_weight
         self.return_part_maps = return_part_maps
+        if part_pooling not in PART_POOLINGS:
+            raise ValueError(f'part_pooling must be one of {PART_POOLINGS}, '
+                             f'got {part_pooling!r}')
+        self.part_pooling = part_pooling
         # f(.|theta): part discovery, a 1x1 conv + sigmoid (eq. 6)
         self.part_conv = nn.Conv2d(in_channels, num_parts, kernel_size=1)
         # g(.|phi): importance prediction, a linear layer + softmax (eq. 9)
@@ -138,7 +158,11 @@ class FAMHead(BaseWSOLHead):
 
     @staticmethod
     def part_features(x: torch.Tensor, parts: torch.Tensor) -> torch.Tensor:
-        """Attention-weighted pooling of ``X`` (eq. 7): ``(B, K, C)``."""
+        """Attention-weighted pooling (eq. 7): ``(B, K, C)``.
+
+        ``p^k_c = 1/HW sum_ij x_ijc A^k_ij`` for the features ``x`` given
+        (``X`` in eq. 7, or ``X~`` with ``part_pooling='foreground'``).
+        """
         h, w = x.shape[-2:]
         return torch.einsum('bchw,bkhw->bkc', x, parts) / (h * w)
 
@@ -152,7 +176,8 @@ class FAMHead(BaseWSOLHead):
     def _forward(self, feats) -> Dict[str, torch.Tensor]:
         x, fg_map = self._unpack(feats)
         parts = self.part_maps(x, fg_map)
-        part_feats = self.part_features(x, parts)
+        pooled = x * fg_map if self.part_pooling == 'foreground' else x
+        part_feats = self.part_features(pooled, parts)
         obj = self.object_feature(part_feats)
         return dict(
             cls_score=self.fc(obj),

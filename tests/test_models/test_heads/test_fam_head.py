@@ -155,3 +155,25 @@ def test_bad_inputs():
         FAMHead(num_classes=0, in_channels=4)
     with pytest.raises(ValueError, match='loc_threshold'):
         FAMHead(num_classes=2, in_channels=4, loc_threshold=1.5)
+
+
+def test_foreground_part_pooling_gates_class_evidence_by_map():
+    torch.manual_seed(0)
+    x = torch.rand(2, 8, 4, 4)
+    m = torch.rand(2, 1, 4, 4)
+    head = FAMHead(num_classes=3, in_channels=8, part_pooling='foreground')
+    out = head._forward((x, m))
+    parts = head.part_maps(x, m)
+    torch.testing.assert_close(out['part_feats'],
+                               FAMHead.part_features(x * m, parts))
+    # eq. 7 as written pools X: the features differ
+    literal = FAMHead(num_classes=3, in_channels=8)
+    literal.load_state_dict(head.state_dict())
+    assert not torch.allclose(literal._forward((x, m))['part_feats'],
+                              out['part_feats'])
+    # with M = 0 no class evidence is left: logits = classifier bias
+    zero = head._forward((x, torch.zeros_like(m)))
+    torch.testing.assert_close(zero['cls_score'],
+                               head.fc.bias.expand(2, 3))
+    with pytest.raises(ValueError, match='part_pooling'):
+        FAMHead(num_classes=3, in_channels=8, part_pooling='masked')

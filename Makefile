@@ -1,6 +1,8 @@
 # fam-mm: the two commands of the README are `make demo` and `make test`.
 # Both create the virtual environment .venv (known-good stack from
 # requirements/stack.txt + `pip install -e .`) when it is missing.
+# `make test` runs `make lint` (ruff + mypy, configured in pyproject.toml)
+# first and stops if it fails.
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
@@ -8,7 +10,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.fam_mm_installed
 PYTEST_ARGS ?=
 
-.PHONY: setup test demo clean-venv
+.PHONY: setup lint test demo clean-venv
 
 setup: $(STAMP)
 
@@ -21,7 +23,11 @@ $(STAMP): setup.py requirements/runtime.txt requirements/stack.txt requirements/
 	@touch $(STAMP)
 	@echo ">>> $(VENV) ready"
 
-test: setup
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+test: lint
 	$(PY) -m pytest tests $(PYTEST_ARGS)
 
 demo: setup

@@ -2,9 +2,10 @@
 
 The images of ``{split}_dataloader`` go through the config's *test*
 pipeline (no random augmentation) in order; each gets at most one box (see
-:mod:`fam_mm.evaluation.metrics.pseudo_boxes` for the file's conventions: 1-based
-category ids named after the dataset's classes, ``bbox = [x, y, w, h]`` in
-original pixels, ``score`` = probability of the box's category). The
+:mod:`fam_mm.evaluation.metrics.pseudo_boxes` for the file's conventions:
+1-based category ids named after the dataset's classes,
+``bbox = [x, y, w, h]`` in original pixels, ``score`` = probability of the
+box's category). The
 category is the image-level label when the split has one (weak supervision)
 unless ``--label-source pred``.
 

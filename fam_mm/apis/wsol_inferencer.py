@@ -22,8 +22,11 @@ from mmpretrain.registry import TRANSFORMS
 from mmpretrain.structures import DataSample
 
 from fam_mm.visualization import draw_wsol_sample, map_to_original
-from .pipeline_utils import (find_pipeline_dataset, get_test_pipeline_cfg,
-                             split_loading_transform)
+from .pipeline_utils import (
+    find_pipeline_dataset,
+    get_test_pipeline_cfg,
+    split_loading_transform,
+)
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif',
                   '.tiff', '.webp')
@@ -108,6 +111,10 @@ class WSOLInferencer(BaseInferencer):
         'show', 'show_dir', 'wait_time', 'draw_part_maps', 'alpha'
     }
     forward_kwargs: set = {'return_part_maps', 'draw_part_maps'}
+    # set to None by BaseInferencer, built on the first visualize() call
+    visualizer: Optional[Visualizer]
+    # class names for ``pred_class`` (None: unknown)
+    classes: Optional[List[str]]
 
     def __init__(self,
                  model: ModelType,

@@ -1,8 +1,11 @@
 from .annotation_utils import AnnotationError
 from .cub_wsol import CUBWSOL
 from .imagenet_wsol import ImageNetWSOL, parse_imagenet_xml
-from .synthetic_wsol import (SYNTHETIC_WSOL_VERSION, SyntheticWSOL,
-                             generate_synthetic_wsol)
+from .synthetic_wsol import (
+    SYNTHETIC_WSOL_VERSION,
+    SyntheticWSOL,
+    generate_synthetic_wsol,
+)
 from .transforms import *  # noqa: F401,F403
 from .wsol_metadata import WSOLMetadataDataset, load_wsol_metadata
 

@@ -193,6 +193,7 @@ def check_boxes(boxes: np.ndarray,
     if empty[i]:
         msg = f'empty box ({box}): needs x2 > x1 and y2 > y1'
     else:
+        assert sizes is not None  # only boxes of known size are `outside`
         w, h = sizes[i]
         msg = (f'box ({box}) lies outside its {w:g}x{h:g} (w x h) image '
                f'by more than {tolerance:g} pixel(s)')

@@ -1,6 +1,6 @@
 """CUB-200-2011 with its bounding boxes, read from the official layout."""
 import os.path as osp
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmpretrain.datasets import BaseDataset
@@ -8,8 +8,13 @@ from mmpretrain.datasets.categories import CUB_CATEGORIES
 from mmpretrain.registry import DATASETS
 from PIL import Image
 
-from .annotation_utils import (AnnotationError, check_boxes, index_by_id,
-                               parse_column, read_table)
+from .annotation_utils import (
+    AnnotationError,
+    check_boxes,
+    index_by_id,
+    parse_column,
+    read_table,
+)
 from .wsol_metadata import check_image_files
 
 CUB_FILES = ('images.txt', 'image_class_labels.txt', 'train_test_split.txt',
@@ -63,7 +68,8 @@ def load_cub_records(data_root: str,
     def read_by_id(name: str, num_fields: int, what: str):
         path = osp.join(data_root, name)
         lines, rows = read_table(path, num_fields, what, sep=None)
-        owners, seen = [], {}
+        owners: List[int] = []
+        seen: Dict[int, int] = {}
         for lineno, row in zip(lines, rows):
             i = index.get(row[0])
             if i is None:
@@ -82,8 +88,7 @@ def load_cub_records(data_root: str,
                 f'image id {keys[i]!r} has no entry in {path} '
                 f'({num - len(seen)} image(s) without one)', images_file,
                 id_lines[i])
-        owners = np.asarray(owners, dtype=np.int64)
-        return path, lines, rows, owners
+        return path, lines, rows, np.asarray(owners, dtype=np.int64)
 
     path, lines, rows, owners = read_by_id('image_class_labels.txt', 2,
                                            'image_id class_id')
@@ -97,11 +102,11 @@ def load_cub_records(data_root: str,
     path, lines, rows, owners = read_by_id('train_test_split.txt', 2,
                                            'image_id is_training_image')
     flags = parse_column([r[1] for r in rows], path, lines, int)
-    bad = np.flatnonzero((flags != 0) & (flags != 1))
-    if len(bad):
+    bad_flags = np.flatnonzero((flags != 0) & (flags != 1))
+    if len(bad_flags):
         raise AnnotationError(
-            f'is_training_image must be 0 or 1, got {flags[bad[0]]}', path,
-            lines[bad[0]])
+            f'is_training_image must be 0 or 1, got {flags[bad_flags[0]]}',
+            path, lines[bad_flags[0]])
     is_train = np.empty(num, dtype=bool)
     is_train[owners] = flags == 1
 

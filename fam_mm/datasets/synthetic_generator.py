@@ -24,8 +24,9 @@ littered with distractor shapes:
   ``[min_size, max_size]`` (non-square); creatures face left or right, are
   rotated by up to 20 degrees, scaled so that their box covers about 8% to
   55% of the image, and placed anywhere they fit; about 15% of the images
-  hold a second, smaller creature of the same class. Boxes are the exact extents of
-  the rasterised instance masks (pixel-edge ``x2 = last column + 1``).
+  hold a second, smaller creature of the same class. Boxes are the exact
+  extents of the rasterised instance masks (pixel-edge
+  ``x2 = last column + 1``).
 
 Everything is drawn from ``numpy.random.default_rng`` seeded by
 ``(seed, split, index)``, so a generation is byte-identical for a seed.
@@ -327,6 +328,7 @@ def _draw_object(rng, img, instance_mask, part_mask, instance_id, label,
 
     # shared skin: orange with dark spots, darker legs, dark rim
     window = _mask_window(silhouette)
+    assert window is not None  # the creature was placed inside the image
     win_h = window[0].stop - window[0].start
     win_w = window[1].stop - window[1].start
     skin = _bgr(

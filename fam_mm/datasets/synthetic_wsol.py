@@ -40,8 +40,12 @@ from typing import Dict, List, Optional
 import cv2
 from mmpretrain.registry import DATASETS
 
-from .synthetic_generator import (PART_LABELS, class_names, draw_sample,
-                                  split_labels)
+from .synthetic_generator import (
+    PART_LABELS,
+    class_names,
+    draw_sample,
+    split_labels,
+)
 from .wsol_metadata import WSOLMetadataDataset
 
 #: Bump whenever the drawing or the layout changes: stale copies on disk are
@@ -95,19 +99,25 @@ def read_meta(data_root: str) -> Optional[dict]:
         return None
 
 
-def is_up_to_date(data_root: str, params: Dict) -> bool:
-    """Whether ``data_root`` holds a complete generation for ``params``."""
+def _up_to_date_meta(data_root: str, params: Dict) -> Optional[dict]:
+    """``meta.json`` of a complete generation for ``params``, or None."""
     meta = read_meta(data_root)
     if not meta or meta.get('generator') != GENERATOR_NAME:
-        return False
+        return None
     if meta.get('version') != SYNTHETIC_WSOL_VERSION or \
             meta.get('params') != params:
-        return False
-    return all(
+        return None
+    complete = all(
         osp.isfile(osp.join(data_root, 'metadata', split, name))
         for split in SPLITS
         for name in ('image_ids.txt', 'class_labels.txt', 'image_sizes.txt',
                      'localization.txt'))
+    return meta if complete else None
+
+
+def is_up_to_date(data_root: str, params: Dict) -> bool:
+    """Whether ``data_root`` holds a complete generation for ``params``."""
+    return _up_to_date_meta(data_root, params) is not None
 
 
 def mask_name(image_id: str) -> str:
@@ -199,11 +209,14 @@ def generate_synthetic_wsol(data_root: str = 'data/synthetic_wsol',
     """
     params = synthetic_params(**params)
     data_root = osp.abspath(osp.expanduser(data_root))
-    if not force and is_up_to_date(data_root, params):
-        return read_meta(data_root)
+    meta = None if force else _up_to_date_meta(data_root, params)
+    if meta is not None:
+        return meta
     with _file_lock(data_root.rstrip('/') + '.lock'):
-        if not force and is_up_to_date(data_root, params):
-            return read_meta(data_root)  # made by another process meanwhile
+        # made by another process meanwhile?
+        meta = None if force else _up_to_date_meta(data_root, params)
+        if meta is not None:
+            return meta
         if osp.isdir(data_root) and os.listdir(data_root):
             meta = read_meta(data_root)
             if not meta or meta.get('generator') != GENERATOR_NAME:

@@ -23,8 +23,14 @@ import numpy as np
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
-from .annotation_utils import (AnnotationError, check_boxes, index_by_id,
-                               iter_lines, parse_column, read_table)
+from .annotation_utils import (
+    AnnotationError,
+    check_boxes,
+    index_by_id,
+    iter_lines,
+    parse_column,
+    read_table,
+)
 
 METADATA_FILES = ('image_ids.txt', 'class_labels.txt', 'image_sizes.txt',
                   'localization.txt')

@@ -1,8 +1,11 @@
 import pytest
 from mmengine.config import Config
 
-from fam_mm.apis import (find_pipeline_dataset, get_test_pipeline_cfg,
-                         split_loading_transform)
+from fam_mm.apis import (
+    find_pipeline_dataset,
+    get_test_pipeline_cfg,
+    split_loading_transform,
+)
 
 PIPELINE = [
     dict(type='mmcv.LoadImageFromFile', to_float32=True),

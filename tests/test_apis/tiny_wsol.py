@@ -165,10 +165,11 @@ def build_model(head: str = 'FAM', seed: int = 0, loc_threshold=None):
     """Build and initialise a tiny model (deterministic)."""
     import logging
 
-    import fam_mm  # noqa: F401  (registers the modules)
     from mmengine.logging import MMLogger
     from mmengine.registry import DefaultScope
     from mmpretrain.registry import MODELS
+
+    import fam_mm  # noqa: F401  (registers the modules)
     torch.manual_seed(seed)
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = MODELS.build(model_cfg(head, loc_threshold))

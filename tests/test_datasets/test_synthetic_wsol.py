@@ -6,10 +6,16 @@ import cv2
 import numpy as np
 import pytest
 
-from fam_mm.datasets import (SYNTHETIC_WSOL_VERSION, SyntheticWSOL,
-                             generate_synthetic_wsol)
-from fam_mm.datasets.synthetic_generator import (PART_LABELS, class_names,
-                                                 split_labels)
+from fam_mm.datasets import (
+    SYNTHETIC_WSOL_VERSION,
+    SyntheticWSOL,
+    generate_synthetic_wsol,
+)
+from fam_mm.datasets.synthetic_generator import (
+    PART_LABELS,
+    class_names,
+    split_labels,
+)
 from fam_mm.datasets.synthetic_wsol import DEFAULT_PARAMS
 from fam_mm.evaluation.functional import box_iou
 

@@ -4,8 +4,11 @@ import time
 import numpy as np
 import pytest
 
-from fam_mm.datasets import (AnnotationError, WSOLMetadataDataset,
-                             load_wsol_metadata)
+from fam_mm.datasets import (
+    AnnotationError,
+    WSOLMetadataDataset,
+    load_wsol_metadata,
+)
 
 
 @pytest.mark.parametrize('split,num', [('train', 5994), ('val', 1000),

@@ -2,11 +2,16 @@
 import numpy as np
 import pytest
 
-from fam_mm.evaluation.functional import (box_accuracy_hits, box_iou,
-                                          boxes_at_level,
-                                          cam_threshold_levels, max_box_iou,
-                                          max_box_iou_naive, quantize_map,
-                                          upper_level_set_boxes)
+from fam_mm.evaluation.functional import (
+    box_accuracy_hits,
+    box_iou,
+    boxes_at_level,
+    cam_threshold_levels,
+    max_box_iou,
+    max_box_iou_naive,
+    quantize_map,
+    upper_level_set_boxes,
+)
 
 
 def _rect_map(shape, rects, dtype=np.uint8):

@@ -12,8 +12,11 @@ from mmengine.registry import DefaultScope
 from mmpretrain.structures import DataSample
 
 import fam_mm  # noqa: F401
-from fam_mm.evaluation.functional import (box_accuracy_hits, max_box_iou,
-                                          select_loc_threshold)
+from fam_mm.evaluation.functional import (
+    box_accuracy_hits,
+    max_box_iou,
+    select_loc_threshold,
+)
 from fam_mm.evaluation.metrics import WSOLMetric
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""Resume under torch >= 2.6 (``weights_only=True``) with fam_mm's allow-list."""
+"""Resume under torch >= 2.6 (``weights_only=True``), fam_mm's allow-list."""
 import os.path as osp
 
 import pytest

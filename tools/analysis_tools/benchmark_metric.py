@@ -20,8 +20,7 @@ import time
 import numpy as np
 import torch
 
-from fam_mm.evaluation.functional import (box_accuracy_hits,
-                                          max_box_iou_naive)
+from fam_mm.evaluation.functional import box_accuracy_hits, max_box_iou_naive
 from fam_mm.evaluation.metrics import WSOLMetric
 
 

@@ -18,8 +18,10 @@ from typing import List, Optional
 import cv2
 import numpy as np
 
-from fam_mm.datasets.synthetic_wsol import (DEFAULT_PARAMS,
-                                            generate_synthetic_wsol)
+from fam_mm.datasets.synthetic_wsol import (
+    DEFAULT_PARAMS,
+    generate_synthetic_wsol,
+)
 from fam_mm.datasets.wsol_metadata import load_wsol_metadata
 
 

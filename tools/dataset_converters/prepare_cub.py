@@ -30,8 +30,12 @@ from typing import List, Optional
 import numpy as np
 
 from fam_mm.datasets.annotation_utils import AnnotationError, check_boxes
-from fam_mm.datasets.cub_wsol import (CUB_FILES, load_cub_classes,
-                                      load_cub_records, read_image_size)
+from fam_mm.datasets.cub_wsol import (
+    CUB_FILES,
+    load_cub_classes,
+    load_cub_records,
+    read_image_size,
+)
 from fam_mm.datasets.wsol_metadata import load_wsol_metadata
 
 

@@ -33,9 +33,12 @@ from typing import List, Optional
 
 from fam_mm.datasets.annotation_utils import AnnotationError
 from fam_mm.datasets.cub_wsol import read_image_size
-from fam_mm.datasets.imagenet_wsol import (IMG_EXTENSIONS, find_wnids,
-                                           load_imagenet_val_records,
-                                           read_wnid_file)
+from fam_mm.datasets.imagenet_wsol import (
+    IMG_EXTENSIONS,
+    find_wnids,
+    load_imagenet_val_records,
+    read_wnid_file,
+)
 from fam_mm.datasets.wsol_metadata import load_wsol_metadata
 
 

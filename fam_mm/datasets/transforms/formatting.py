@@ -52,8 +52,10 @@ class PackWSOLInputs(PackInputs):
         if matrix is not None:
             return np.asarray(matrix, dtype=np.float32)
         img_shape = results.get('img_shape')
+        if img_shape is None:
+            return np.eye(3, dtype=np.float32)
         ori_shape = results.get('ori_shape') or img_shape
-        if img_shape is None or tuple(img_shape[:2]) == tuple(ori_shape[:2]):
+        if tuple(img_shape[:2]) == tuple(ori_shape[:2]):
             return np.eye(3, dtype=np.float32)
         if results.get('gt_bboxes') is not None:
             raise ValueError(

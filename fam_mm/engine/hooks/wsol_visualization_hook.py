@@ -93,7 +93,8 @@ class WSOLVisualizationHook(Hook):
             name = f'{prefix}_{index:06d}_' + \
                 osp.splitext(osp.basename(img_path))[0]
             if out_dir is not None:
-                mmcv.imwrite(drawn[..., ::-1], osp.join(out_dir, name + '.png'))
+                mmcv.imwrite(drawn[..., ::-1],
+                             osp.join(out_dir, name + '.png'))
             else:
                 visualizer.add_image(name, drawn, step=step)
             if self.show:

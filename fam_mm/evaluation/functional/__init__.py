@@ -3,12 +3,23 @@
 One implementation of each thing: the head's ``pred_bbox``, the
 ``WSOLMetric``, the visualization hook and the tools all call these.
 """
-from .box_accuracy import (box_accuracy_hits, boxes_at_level,
-                           cam_threshold_levels, max_box_iou,
-                           max_box_iou_naive, quantize_map)
+from .box_accuracy import (
+    box_accuracy_hits,
+    boxes_at_level,
+    cam_threshold_levels,
+    max_box_iou,
+    max_box_iou_naive,
+    quantize_map,
+)
 from .component_tree import upper_level_set_boxes
-from .localization import (box_iou, boxes_to_input, boxes_to_original,
-                           extract_bbox, normalize_map, transform_boxes)
+from .localization import (
+    box_iou,
+    boxes_to_input,
+    boxes_to_original,
+    extract_bbox,
+    normalize_map,
+    transform_boxes,
+)
 from .threshold_search import select_loc_threshold
 
 __all__ = [

@@ -21,13 +21,16 @@ Object Localization Methods Right", CVPR 2020), reproduced exactly:
 :func:`max_box_iou_naive` is the straightforward per-threshold loop kept as
 the slow baseline for the benchmark and the tests.
 """
-from typing import Sequence
+from typing import Sequence, Union
 
 import cv2
 import numpy as np
 
 from .component_tree import upper_level_set_boxes
 from .localization import box_iou
+
+#: Threshold vectors: a sequence or a 1-D array of floats.
+Thresholds = Union[Sequence[float], np.ndarray]
 
 __all__ = [
     'quantize_map', 'cam_threshold_levels', 'boxes_at_level', 'max_box_iou',
@@ -50,13 +53,13 @@ def quantize_map(score_map: np.ndarray) -> np.ndarray:
     return (arr.astype(np.float64) * 255).astype(np.uint8)
 
 
-def cam_threshold_levels(cam_thresholds: Sequence[float],
+def cam_threshold_levels(cam_thresholds: Thresholds,
                          map_max: int) -> np.ndarray:
     """Integer levels ``int(t * map_max)`` of CAM thresholds (the reference).
 
     Args:
-        cam_thresholds (Sequence[float]): thresholds in ``[0, 1)`` relative
-            to the map maximum, shape ``(T,)``.
+        cam_thresholds (Sequence[float] | np.ndarray): thresholds in
+            ``[0, 1)`` relative to the map maximum, shape ``(T,)``.
         map_max (int): maximum of the quantised map.
 
     Returns:
@@ -104,7 +107,7 @@ def _check_gt(gt_boxes: np.ndarray) -> np.ndarray:
 
 
 def max_box_iou_naive(score_map: np.ndarray, gt_boxes: np.ndarray,
-                      cam_thresholds: Sequence[float],
+                      cam_thresholds: Thresholds,
                       multi_contour: bool) -> np.ndarray:
     """Best IoU at every CAM threshold: the straightforward slow baseline.
 
@@ -116,7 +119,8 @@ def max_box_iou_naive(score_map: np.ndarray, gt_boxes: np.ndarray,
         score_map (np.ndarray): map ``(H, W)`` in ``[0, 1]`` (or ``uint8``).
         gt_boxes (np.ndarray): ``(m, 4)`` GT boxes at the map's size, in the
             reference's integer inclusive convention.
-        cam_thresholds (Sequence[float]): ``(T,)`` thresholds in ``[0, 1)``.
+        cam_thresholds (Sequence[float] | np.ndarray): ``(T,)`` thresholds
+            in ``[0, 1)``.
         multi_contour (bool): MaxBoxAccV2's multi-contour evaluation.
 
     Returns:
@@ -135,7 +139,7 @@ def max_box_iou_naive(score_map: np.ndarray, gt_boxes: np.ndarray,
 
 
 def max_box_iou(score_map: np.ndarray, gt_boxes: np.ndarray,
-                cam_thresholds: Sequence[float],
+                cam_thresholds: Thresholds,
                 multi_contour: bool) -> np.ndarray:
     """Best IoU at every CAM threshold (fast, same result as the baseline).
 
@@ -149,7 +153,8 @@ def max_box_iou(score_map: np.ndarray, gt_boxes: np.ndarray,
         score_map (np.ndarray): map ``(H, W)`` in ``[0, 1]`` (or ``uint8``).
         gt_boxes (np.ndarray): ``(m, 4)`` GT boxes at the map's size, in the
             reference's integer inclusive convention.
-        cam_thresholds (Sequence[float]): ``(T,)`` thresholds in ``[0, 1)``.
+        cam_thresholds (Sequence[float] | np.ndarray): ``(T,)`` thresholds
+            in ``[0, 1)``.
         multi_contour (bool): MaxBoxAccV2's multi-contour evaluation.
 
     Returns:

@@ -9,12 +9,15 @@ Conventions used across fam-mm:
   reference semantics (inclusive ``+1`` IoU and boxes clipped to
   ``width - 1``) are applied by the metric on top of these functions.
 """
-from typing import Optional, Sequence, Union
+from typing import TYPE_CHECKING, Optional, Sequence, Union
 
 import cv2
 import numpy as np
 
-ArrayLike = Union[np.ndarray, 'torch.Tensor']  # noqa: F821
+if TYPE_CHECKING:
+    import torch
+
+ArrayLike = Union[np.ndarray, 'torch.Tensor']
 
 
 def _to_numpy(x) -> np.ndarray:

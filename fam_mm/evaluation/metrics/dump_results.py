@@ -55,7 +55,8 @@ class DumpWSOLResults(BaseMetric):
                 img_path=sample.get('img_path'),
                 sample_idx=sample.get('sample_idx'))
             if 'gt_label' in sample:
-                record['gt_label'] = int(_np(sample['gt_label']).reshape(-1)[0])
+                record['gt_label'] = int(
+                    _np(sample['gt_label']).reshape(-1)[0])
             if 'pred_score' in sample:
                 score = _np(sample['pred_score']).astype(np.float64)
                 top = np.argsort(-score, kind='stable')[:self.topk]

@@ -21,7 +21,7 @@ Conventions of the written file:
   ``images`` entry but get no annotation.
 """
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Set
 
 import mmengine
 import numpy as np
@@ -52,7 +52,7 @@ def pseudo_boxes_to_coco(records: Sequence[dict],
                          classes: Optional[Sequence[str]] = None,
                          num_classes: Optional[int] = None,
                          data_root: Optional[str] = None,
-                         score_thr: float = 0.0) -> Dict[str, list]:
+                         score_thr: float = 0.0) -> Dict[str, Any]:
     """Build a COCO-format dict from per-image pseudo-box records.
 
     Args:
@@ -79,7 +79,9 @@ def pseudo_boxes_to_coco(records: Sequence[dict],
     categories = [
         dict(id=i + 1, name=str(name)) for i, name in enumerate(classes)
     ]
-    images, annotations, used_ids = [], [], set()
+    images: List[dict] = []
+    annotations: List[dict] = []
+    used_ids: Set[int] = set()
     for i, record in enumerate(records):
         idx = record.get('sample_idx')
         image_id = int(idx) + 1 if idx is not None else i + 1
@@ -166,6 +168,9 @@ class DumpCocoPseudoBoxes(BaseMetric):
                     _np(sample['gt_label']).size:
                 label = int(_np(sample['gt_label']).reshape(-1)[0])
             ori_shape = sample.get('ori_shape', sample.get('img_shape'))
+            if ori_shape is None:
+                raise ValueError("missing required key 'ori_shape' (or "
+                                 "'img_shape')")
             self.results.append(
                 dict(
                     sample_idx=sample.get('sample_idx'),
@@ -180,7 +185,7 @@ class DumpCocoPseudoBoxes(BaseMetric):
     def compute_metrics(self, results: List[dict]) -> dict:
         """Write the json (rank 0) and return the image and box counts."""
         # padding of the distributed sampler repeats samples: keep one each
-        unique = {}
+        unique: Dict[Any, dict] = {}
         for r in results:
             key = r['sample_idx'] if r['sample_idx'] is not None else id(r)
             unique.setdefault(key, r)

@@ -6,9 +6,15 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmpretrain.registry import METRICS
 
-from ..functional import (box_accuracy_hits, box_iou, boxes_to_input,
-                          extract_bbox, max_box_iou, normalize_map,
-                          select_loc_threshold)
+from ..functional import (
+    box_accuracy_hits,
+    box_iou,
+    boxes_to_input,
+    extract_bbox,
+    max_box_iou,
+    normalize_map,
+    select_loc_threshold,
+)
 
 # Tolerance (pixels) for GT boxes that stick out of the original image,
 # e.g. inclusive-convention annotations with ``x2 == width``.
@@ -142,10 +148,10 @@ class WSOLMetric(BaseMetric):
         self.loc_threshold = float(loc_threshold)
         self.loc_threshold_mode = loc_threshold_mode
         self.loc_threshold_search = loc_threshold_search
-        if loc_threshold_candidates is None:
-            loc_threshold_candidates = np.arange(0.01, 1, 0.01)
         self.loc_threshold_candidates = np.asarray(
-            loc_threshold_candidates, dtype=np.float64).reshape(-1)
+            np.arange(0.01, 1, 0.01) if loc_threshold_candidates is None
+            else loc_threshold_candidates,
+            dtype=np.float64).reshape(-1)
         self.loc_threshold_curve: Optional[Dict[float, float]] = None
 
     # ------------------------------------------------------------------

@@ -5,8 +5,12 @@ import torch
 import torch.nn as nn
 from mmengine.utils.dl_utils.parrots_wrapper import _BatchNorm
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
-from mmpretrain.models.backbones.inception_v3 import (BasicConv2d, InceptionA,
-                                                      InceptionB, InceptionC)
+from mmpretrain.models.backbones.inception_v3 import (
+    BasicConv2d,
+    InceptionA,
+    InceptionB,
+    InceptionC,
+)
 from mmpretrain.registry import MODELS
 
 from .extra_convs import make_extra_convs

@@ -53,7 +53,8 @@ class BaseWSOLHead(ClsHead):
     def _input_shape(data_sample: DataSample,
                      map_shape: Tuple[int, int]) -> Tuple[int, int]:
         if 'img_shape' in data_sample:
-            return tuple(int(s) for s in data_sample.img_shape[:2])
+            height, width = data_sample.img_shape[:2]
+            return int(height), int(width)
         warnings.warn(
             'data sample has no `img_shape`: the localization map is kept at '
             'feature resolution and `pred_bbox` is in feature-map pixels')
@@ -84,7 +85,7 @@ class BaseWSOLHead(ClsHead):
             list[DataSample]: One prediction per image.
         """
         out = self._get_predictions(cls_score, data_samples)
-        map_shape = tuple(loc_maps.shape[-2:])
+        map_shape = (loc_maps.size(-2), loc_maps.size(-1))
         for i, sample in enumerate(out):
             in_shape = self._input_shape(sample, map_shape)
             loc_map = F.interpolate(

@@ -100,6 +100,7 @@ class FAMNeck(BaseModule):
         else:
             # Start from M ~ 0.5 everywhere, as the memory does.
             last = self.fg_convs[-1].conv
+            assert isinstance(last, nn.Conv2d) and last.bias is not None
             nn.init.normal_(last.weight, std=0.01)
             nn.init.zeros_(last.bias)
 

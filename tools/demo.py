@@ -74,8 +74,9 @@ def load_config(name: str, args: argparse.Namespace, work_dir: str,
         type='CheckpointHook', interval=-1, save_last=True)
     if max_epochs is not None:
         cfg.train_cfg.max_epochs = max_epochs
-    # no validation during the demo: one test at the end
-    cfg.train_cfg.val_interval = 10**6
+    # no validation while training (mmengine would also validate after the
+    # last epoch): the demo runs val and test itself at the end
+    cfg.train_cfg.val_begin = 10**6
     for loader in _loaders(cfg):
         dataset = loader.dataset
         if args.data_root is not None:
@@ -90,7 +91,8 @@ def load_config(name: str, args: argparse.Namespace, work_dir: str,
             loader.persistent_workers = args.workers > 0
     if args.cam_curve_interval is not None:
         for key in ('val_evaluator', 'test_evaluator'):
-            cfg[key].cam_curve_interval = args.cam_curve_interval
+            if cfg[key].type == 'WSOLMetric':
+                cfg[key].cam_curve_interval = args.cam_curve_interval
     return cfg
 
 
@@ -137,7 +139,7 @@ def finetune_and_test(method: str, step: str, pretrained: str,
         type='Pretrained', checkpoint=pretrained, prefix='backbone')
     cfg.default_hooks.visualization = dict(
         type='WSOLVisualizationHook',
-        enable=True,
+        enable=False,  # switched on for the test run only
         interval=args.vis_interval,
         out_dir=osp.join(args.work_dir, 'vis', method),
         draw_part_maps=method == 'fam')
@@ -155,16 +157,15 @@ def finetune_and_test(method: str, step: str, pretrained: str,
     runner.train()
     # The fixed box threshold of the paper's metrics is chosen on val
     # (train-fullsup in the WSOL protocol) and frozen for test.
-    runner.hooks[[type(h).__name__ for h in runner.hooks
-                  ].index('WSOLVisualizationHook')].enable = False
     runner.val()
     val_metric = next(m for m in runner.val_loop.evaluator.metrics
                       if getattr(m, 'loc_threshold_curve', None))
     threshold, val_acc = search.summarize(val_metric.loc_threshold_curve)
     print(f'{method.upper()}: loc_threshold {threshold:.2f} chosen on val '
           f'(GT-known Loc {val_acc:.2f}%)')
-    runner.hooks[[type(h).__name__ for h in runner.hooks
-                  ].index('WSOLVisualizationHook')].enable = True
+    vis_hook = next(h for h in runner.hooks
+                    if type(h).__name__ == 'WSOLVisualizationHook')
+    vis_hook.enable = True
     test_metric = runner.test_loop.evaluator.metrics[0]
     test_metric.loc_threshold = threshold
     head = runner.model.module.head if hasattr(runner.model, 'module') \

@@ -27,7 +27,7 @@ from mmengine.runner import Runner
 
 from fam_mm.apis import find_pipeline_dataset, get_test_pipeline_cfg
 from fam_mm.evaluation.metrics.pseudo_boxes import LABEL_SOURCES
-from fam_mm.utils import setup_cpu_distributed
+from fam_mm.utils import setup_cpu_distributed, teardown_distributed
 
 SPLITS = ('train', 'val', 'test')
 
@@ -157,6 +157,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
+    teardown_distributed()
     if runner.rank == 0:
         print(f'{metrics.get("pseudo_boxes/num_boxes")} box(es) for '
               f'{metrics.get("pseudo_boxes/num_images")} image(s) written '

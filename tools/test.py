@@ -12,7 +12,7 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from fam_mm.utils import setup_cpu_distributed
+from fam_mm.utils import setup_cpu_distributed, teardown_distributed
 
 
 def parse_args(argv=None):
@@ -103,6 +103,7 @@ def main(argv=None):
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
+    teardown_distributed()
     return metrics
 
 

@@ -37,3 +37,16 @@ def setup_cpu_distributed(cfg) -> bool:
             find_unused_parameters=False,
             device_ids=None)
     return True
+
+
+def teardown_distributed() -> None:
+    """Synchronise and destroy the default process group, if any.
+
+    Letting the interpreter exit with a live gloo process group can abort a
+    rank at shutdown ("terminate called without an active exception",
+    SIGABRT) after the work is done, which fails the whole launch; the tools
+    call this once their run is over.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()

@@ -27,7 +27,11 @@ from mmengine.runner import Runner
 
 from fam_mm.apis import find_pipeline_dataset, get_test_pipeline_cfg
 from fam_mm.evaluation.metrics.pseudo_boxes import LABEL_SOURCES
-from fam_mm.utils import setup_cpu_distributed, teardown_distributed
+from fam_mm.utils import (
+    exit_after_distributed_run,
+    setup_cpu_distributed,
+    teardown_distributed,
+)
 
 SPLITS = ('train', 'val', 'test')
 
@@ -167,3 +171,4 @@ def main(argv: Optional[List[str]] = None) -> dict:
 
 if __name__ == '__main__':
     main()
+    exit_after_distributed_run()

@@ -12,7 +12,11 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from fam_mm.utils import setup_cpu_distributed, teardown_distributed
+from fam_mm.utils import (
+    exit_after_distributed_run,
+    setup_cpu_distributed,
+    teardown_distributed,
+)
 
 
 def parse_args(argv=None):
@@ -109,3 +113,4 @@ def main(argv=None):
 
 if __name__ == '__main__':
     main()
+    exit_after_distributed_run()

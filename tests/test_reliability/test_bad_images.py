@@ -1,0 +1,72 @@
+"""A corrupt or vanished image in the middle of a test set fails with its
+file name, in the main process and inside DataLoader workers."""
+import os
+import os.path as osp
+
+import pytest
+from mmengine.registry import DefaultScope
+from mmengine.runner import Runner
+
+import fam_mm  # noqa: F401
+from fam_mm.datasets import SyntheticWSOL
+
+TEST_PIPELINE = [
+    dict(type='LoadImageFromFile'),
+    dict(type='WSOLResize', scale=(32, 32)),
+    dict(type='PackWSOLInputs'),
+]
+
+
+@pytest.fixture(scope='module')
+def data_root(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp('bad_images') / 'synthetic')
+    # generates the benchmark on disk once
+    SyntheticWSOL(data_root=root, split='test', num_classes=2, num_train=4,
+                  num_val=2, num_test=8, min_size=40, max_size=48)
+    return root
+
+
+def _loader(data_root, num_workers):
+    dataset = dict(type='SyntheticWSOL', data_root=data_root, split='test',
+                   num_classes=2, num_train=4, num_val=2, num_test=8,
+                   min_size=40, max_size=48, pipeline=TEST_PIPELINE)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return Runner.build_dataloader(
+            dict(batch_size=2, num_workers=num_workers,
+                 persistent_workers=False, dataset=dataset,
+                 sampler=dict(type='DefaultSampler', shuffle=False),
+                 collate_fn=dict(type='default_collate')))
+
+
+@pytest.mark.parametrize('num_workers', [0, 2])
+def test_corrupt_image_names_the_file(data_root, num_workers):
+    loader = _loader(data_root, num_workers)
+    path = loader.dataset.get_data_info(5)['img_path']
+    with open(path, 'rb') as f:
+        original = f.read()
+    try:
+        with open(path, 'wb') as f:
+            f.write(b'this is not a JPEG file')
+        seen = 0
+        with pytest.raises(Exception, match=osp.basename(path)):
+            for batch in loader:
+                seen += len(batch['data_samples'])
+        # the images before the corrupt one's batch were loaded normally
+        assert seen == 4
+    finally:
+        with open(path, 'wb') as f:
+            f.write(original)
+
+
+@pytest.mark.parametrize('num_workers', [0, 2])
+def test_image_deleted_after_indexing_names_the_file(data_root, num_workers):
+    loader = _loader(data_root, num_workers)
+    path = loader.dataset.get_data_info(3)['img_path']
+    moved = path + '.away'
+    os.rename(path, moved)
+    try:
+        with pytest.raises(Exception, match=osp.basename(path)):
+            for _ in loader:
+                pass
+    finally:
+        os.rename(moved, path)

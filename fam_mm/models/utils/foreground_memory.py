@@ -3,6 +3,7 @@ import math
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 SIMILARITIES = ('softmax', 'paper')
@@ -80,7 +81,8 @@ class ForegroundMemory(BaseModule):
             Tensor: ``s`` of shape ``(B, N, H, W)``.
         """
         # eq. 1: beta^n_ij = q_ij^T k_n / sqrt(C/16)
-        beta = torch.einsum('bdhw,nd->bnhw', query, self.keys)
+        # (a 1x1 convolution with the keys as kernels: no copy of the input)
+        beta = F.conv2d(query, self.keys[:, :, None, None])
         beta = beta / math.sqrt(self.key_channels)
         if self.similarity == 'softmax':
             return beta.softmax(dim=1)
@@ -104,7 +106,7 @@ class ForegroundMemory(BaseModule):
         s = self.read(query)
         # eqs. 2-3: w_ij = sum_n s^n_ij v_n and M_ij = w_ij^T x_ij
         #           = sum_n s^n_ij (v_n^T x_ij), computed without forming w.
-        value_scores = torch.einsum('bchw,nc->bnhw', x, self.values)
+        value_scores = F.conv2d(x, self.values[:, :, None, None])
         return (s * value_scores).sum(dim=1, keepdim=True)
 
     def extra_repr(self) -> str:

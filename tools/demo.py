@@ -127,28 +127,48 @@ def pretrain(args: argparse.Namespace) -> str:
     return ckpt
 
 
-def finetune_and_test(method: str, step: str, pretrained: str,
-                      args: argparse.Namespace) -> Dict[str, float]:
-    """Fine-tune, choose the box threshold on val, test with it frozen."""
-    banner(f'{step} {method.upper()}: fine-tuning from the pretrained '
+def finetune_and_test(method: str,
+                      step: str,
+                      pretrained: str,
+                      args: argparse.Namespace,
+                      name: Optional[str] = None,
+                      overrides: Optional[dict] = None) -> Dict[str, float]:
+    """Fine-tune, choose the box threshold on val, test with it frozen.
+
+    Args:
+        method (str): ``'fam'`` or ``'cam'`` (the synthetic config used).
+        step (str): Prefix of the banner.
+        pretrained (str): Backbone checkpoint to start from.
+        args (argparse.Namespace): The demo's options.
+        name (str, optional): Name of the run (work dir, pictures, results
+            file). Defaults to ``method``.
+        overrides (dict, optional): Merged into the config (ablations).
+
+    Returns:
+        dict: The test metrics plus ``loc_threshold`` and its mode.
+    """
+    name = name or method
+    banner(f'{step} {name.upper()}: fine-tuning from the pretrained '
            'backbone, threshold search on val, test')
-    work_dir = osp.join(args.work_dir, method)
+    work_dir = osp.join(args.work_dir, name)
     cfg = load_config(f'{method}_resnet18_synthetic.py', args, work_dir,
                       args.epochs)
+    if overrides:
+        cfg.merge_from_dict(overrides)
     cfg.model.backbone.init_cfg = dict(
         type='Pretrained', checkpoint=pretrained, prefix='backbone')
     cfg.default_hooks.visualization = dict(
         type='WSOLVisualizationHook',
         enable=False,  # switched on for the test run only
         interval=args.vis_interval,
-        out_dir=osp.join(args.work_dir, 'vis', method),
+        out_dir=osp.join(args.work_dir, 'vis', name),
         draw_part_maps=method == 'fam')
     if method == 'fam':
         cfg.model.head.return_part_maps = True
     search = _load_tool('search_threshold')
     cfg.val_evaluator = search.enable_search(cfg.val_evaluator,
                                              np.arange(0.05, 1.0, 0.05))
-    results_file = osp.join(args.work_dir, f'{method}_results.pkl')
+    results_file = osp.join(args.work_dir, f'{name}_results.pkl')
     cfg.test_evaluator = [
         cfg.test_evaluator,
         dict(type='DumpWSOLResults', out_file=results_file)
@@ -161,7 +181,7 @@ def finetune_and_test(method: str, step: str, pretrained: str,
     val_metric = next(m for m in runner.val_loop.evaluator.metrics
                       if getattr(m, 'loc_threshold_curve', None))
     threshold, val_acc = search.summarize(val_metric.loc_threshold_curve)
-    print(f'{method.upper()}: loc_threshold {threshold:.2f} chosen on val '
+    print(f'{name.upper()}: loc_threshold {threshold:.2f} chosen on val '
           f'(GT-known Loc {val_acc:.2f}%)')
     vis_hook = next(h for h in runner.hooks
                     if type(h).__name__ == 'WSOLVisualizationHook')

@@ -28,7 +28,8 @@ param_scheduler = [
          end=50),
     dict(type='CosineAnnealingLR', by_epoch=True, begin=0, eta_min=1e-5),
 ]
-train_cfg = dict(by_epoch=True, max_epochs=20, val_interval=5)
+train_cfg = dict(
+    type='ResumableEpochBasedTrainLoop', max_epochs=20, val_interval=5)
 val_cfg = dict()
 test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=32)

@@ -12,7 +12,8 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', by_epoch=True, begin=0, eta_min=1e-5),
 ]
 
-train_cfg = dict(by_epoch=True, max_epochs=8, val_interval=4)
+train_cfg = dict(
+    type='ResumableEpochBasedTrainLoop', max_epochs=8, val_interval=4)
 val_cfg = dict()
 test_cfg = dict()
 

@@ -14,7 +14,8 @@ optim_wrapper = dict(
 param_scheduler = dict(
     type='MultiStepLR', by_epoch=True, milestones=[60, 90], gamma=0.1)
 
-train_cfg = dict(by_epoch=True, max_epochs=100, val_interval=5)
+train_cfg = dict(
+    type='ResumableEpochBasedTrainLoop', max_epochs=100, val_interval=5)
 val_cfg = dict()
 test_cfg = dict()
 

@@ -13,7 +13,8 @@ optim_wrapper = dict(
 param_scheduler = dict(
     type='MultiStepLR', by_epoch=True, milestones=[6, 9], gamma=0.1)
 
-train_cfg = dict(by_epoch=True, max_epochs=10, val_interval=1)
+train_cfg = dict(
+    type='ResumableEpochBasedTrainLoop', max_epochs=10, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()
 

@@ -21,6 +21,7 @@ from mmpretrain.apis import BaseInferencer, get_model
 from mmpretrain.registry import TRANSFORMS
 from mmpretrain.structures import DataSample
 
+from fam_mm.utils.misc import to_numpy
 from fam_mm.visualization import draw_wsol_sample, map_to_original
 from .pipeline_utils import (
     find_pipeline_dataset,
@@ -32,12 +33,6 @@ IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif',
                   '.tiff', '.webp')
 InputType = Union[str, Path, np.ndarray]
 ModelType = Union[BaseModel, str, Path, Config]
-
-
-def _np(x) -> np.ndarray:
-    if hasattr(x, 'detach'):
-        x = x.detach().cpu().numpy()
-    return np.asarray(x)
 
 
 def _checkpoint_classes(checkpoint: dict) -> Optional[List[str]]:
@@ -365,22 +360,22 @@ class WSOLInferencer(BaseInferencer):
             return preds
         results = []
         for sample in preds:
-            scores = _np(sample.pred_score).astype(np.float32).reshape(-1)
-            label = int(_np(sample.pred_label).reshape(-1)[0])
+            scores = to_numpy(sample.pred_score).astype(np.float32).reshape(-1)
+            label = int(to_numpy(sample.pred_label).reshape(-1)[0])
             ori_shape = tuple(int(s) for s in sample.ori_shape[:2])
             homography = sample.get('homography_matrix', None)
             result = dict(
                 pred_label=label,
                 pred_score=float(scores[label]),
                 pred_scores=scores,
-                pred_bbox=_np(sample.pred_bbox).astype(np.float32).reshape(4),
+                pred_bbox=to_numpy(sample.pred_bbox).astype(np.float32).reshape(4),
                 loc_map=map_to_original(sample.loc_map, ori_shape, homography))
             if self.classes is not None and 0 <= label < len(self.classes):
                 result['pred_class'] = self.classes[label]
             if 'part_maps' in sample:
                 result['part_maps'] = np.stack([
                     map_to_original(part, ori_shape, homography)
-                    for part in _np(sample.part_maps)
+                    for part in to_numpy(sample.part_maps)
                 ]).astype(np.float32)
             results.append(result)
         return results

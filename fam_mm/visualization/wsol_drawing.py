@@ -10,15 +10,10 @@ import numpy as np
 from mmengine.visualization import Visualizer
 
 from fam_mm.evaluation.functional import normalize_map
+from fam_mm.utils.misc import to_numpy
 
 PRED_COLOR = (255, 215, 0)  # yellow, as in the paper's figures
 GT_COLOR = (0, 200, 0)  # green
-
-
-def _to_numpy(x) -> np.ndarray:
-    if hasattr(x, 'detach'):
-        x = x.detach().cpu().numpy()
-    return np.asarray(x)
 
 
 def map_to_original(loc_map, ori_shape: Sequence[int],
@@ -36,7 +31,7 @@ def map_to_original(loc_map, ori_shape: Sequence[int],
         np.ndarray: float32 ``(h, w)`` map; pixels that fall outside the
         network input (e.g. cropped away) are 0.
     """
-    m = _to_numpy(loc_map).astype(np.float32)
+    m = to_numpy(loc_map).astype(np.float32)
     h, w = int(ori_shape[0]), int(ori_shape[1])
     if homography_matrix is None:
         return cv2.resize(m, (w, h), interpolation=cv2.INTER_LINEAR)
@@ -68,14 +63,14 @@ def _label_text(sample, classes: Optional[Sequence[str]]) -> str:
 
     parts = []
     if 'pred_label' in sample:
-        label = int(_to_numpy(sample.pred_label).reshape(-1)[0])
+        label = int(to_numpy(sample.pred_label).reshape(-1)[0])
         text = f'pred: {name(label)}'
         if 'pred_score' in sample:
-            score = float(_to_numpy(sample.pred_score).reshape(-1)[label])
+            score = float(to_numpy(sample.pred_score).reshape(-1)[label])
             text += f' ({score:.2f})'
         parts.append(text)
     if 'gt_label' in sample:
-        label = int(_to_numpy(sample.gt_label).reshape(-1)[0])
+        label = int(to_numpy(sample.gt_label).reshape(-1)[0])
         parts.append(f'gt: {name(label)}')
     return '\n'.join(parts)
 
@@ -119,11 +114,11 @@ def draw_wsol_sample(visualizer: Visualizer,
     line_width = max(1, round(max(ori_shape) / 150))
     if 'gt_bboxes' in sample and len(sample.gt_bboxes) > 0:
         visualizer.draw_bboxes(
-            _to_numpy(sample.gt_bboxes).reshape(-1, 4),
+            to_numpy(sample.gt_bboxes).reshape(-1, 4),
             edge_colors=GT_COLOR, line_widths=line_width)
     if 'pred_bbox' in sample:
         visualizer.draw_bboxes(
-            _to_numpy(sample.pred_bbox).reshape(-1, 4),
+            to_numpy(sample.pred_bbox).reshape(-1, 4),
             edge_colors=PRED_COLOR, line_widths=line_width)
     text = _label_text(sample, classes)
     if text:
@@ -135,7 +130,7 @@ def draw_wsol_sample(visualizer: Visualizer,
                         edgecolor='none'))
     panels.append(visualizer.get_image())
     if draw_part_maps and 'part_maps' in sample:
-        for part in _to_numpy(sample.part_maps):
+        for part in to_numpy(sample.part_maps):
             heat = map_to_original(part, ori_shape, homography)
             panels.append(overlay_heatmap(image, np.clip(heat, 0, 1), alpha))
     if len(panels) == 1:

@@ -14,16 +14,12 @@ from typing import TYPE_CHECKING, Optional, Sequence, Union
 import cv2
 import numpy as np
 
+from fam_mm.utils.misc import to_numpy
+
 if TYPE_CHECKING:
     import torch
 
 ArrayLike = Union[np.ndarray, 'torch.Tensor']
-
-
-def _to_numpy(x) -> np.ndarray:
-    if hasattr(x, 'detach'):
-        x = x.detach().cpu().numpy()
-    return np.asarray(x)
 
 
 def normalize_map(loc_map: ArrayLike, mode: str = 'absolute') -> np.ndarray:
@@ -45,7 +41,7 @@ def normalize_map(loc_map: ArrayLike, mode: str = 'absolute') -> np.ndarray:
             or inf values, an ``absolute`` map outside ``[0, 1]`` or an
             unknown ``mode``.
     """
-    arr = _to_numpy(loc_map).astype(np.float32, copy=False)
+    arr = to_numpy(loc_map).astype(np.float32, copy=False)
     if arr.ndim == 3 and arr.shape[0] == 1:
         arr = arr[0]
     if arr.ndim != 2:
@@ -125,8 +121,8 @@ def box_iou(boxes1: ArrayLike,
     Returns:
         np.ndarray: float64 IoU matrix of shape ``(n, m)``.
     """
-    a = _to_numpy(boxes1).astype(np.float64).reshape(-1, 4)
-    b = _to_numpy(boxes2).astype(np.float64).reshape(-1, 4)
+    a = to_numpy(boxes1).astype(np.float64).reshape(-1, 4)
+    b = to_numpy(boxes2).astype(np.float64).reshape(-1, 4)
     one = 1.0 if inclusive else 0.0
     ix1 = np.maximum(a[:, None, 0], b[None, :, 0])
     iy1 = np.maximum(a[:, None, 1], b[None, :, 1])
@@ -160,7 +156,7 @@ def transform_boxes(boxes: ArrayLike, matrix: np.ndarray) -> np.ndarray:
 
 def _transform_boxes64(boxes: ArrayLike, matrix: np.ndarray) -> np.ndarray:
     """float64 version of :func:`transform_boxes` (shared body)."""
-    b = _to_numpy(boxes).astype(np.float64).reshape(-1, 4)
+    b = to_numpy(boxes).astype(np.float64).reshape(-1, 4)
     m = np.asarray(matrix, dtype=np.float64)
     xs = b[:, [0, 2, 0, 2]]
     ys = b[:, [1, 1, 3, 3]]
@@ -225,7 +221,7 @@ def boxes_to_input(boxes: ArrayLike,
         np.ndarray: float64 ``(n, 4)`` boxes in the input frame, not
         clipped.
     """
-    b = _to_numpy(boxes).astype(np.float64).reshape(-1, 4)
+    b = to_numpy(boxes).astype(np.float64).reshape(-1, 4)
     if homography_matrix is not None:
         return _transform_boxes64(b, homography_matrix)
     ori_h, ori_w = float(ori_shape[0]), float(ori_shape[1])

@@ -7,12 +7,7 @@ from mmengine.evaluator import BaseMetric
 from mmpretrain.registry import METRICS
 
 from fam_mm.evaluation.functional import box_iou
-
-
-def _np(x) -> np.ndarray:
-    if hasattr(x, 'detach'):
-        x = x.detach().cpu().numpy()
-    return np.asarray(x)
+from fam_mm.utils.misc import to_numpy
 
 
 @METRICS.register_module()
@@ -56,18 +51,19 @@ class DumpWSOLResults(BaseMetric):
                 sample_idx=sample.get('sample_idx'))
             if 'gt_label' in sample:
                 record['gt_label'] = int(
-                    _np(sample['gt_label']).reshape(-1)[0])
+                    to_numpy(sample['gt_label']).reshape(-1)[0])
             if 'pred_score' in sample:
-                score = _np(sample['pred_score']).astype(np.float64)
+                score = to_numpy(sample['pred_score']).astype(np.float64)
                 top = np.argsort(-score, kind='stable')[:self.topk]
                 record['pred_label'] = int(top[0])
                 record['pred_score'] = dict(
                     labels=top.tolist(), scores=score[top].tolist())
             if 'pred_bbox' in sample:
-                pred = _np(sample['pred_bbox']).reshape(4).astype(float)
+                pred = to_numpy(sample['pred_bbox']).reshape(4).astype(float)
                 record['pred_bbox'] = pred.tolist()
             if 'gt_bboxes' in sample:
-                gts = _np(sample['gt_bboxes']).reshape(-1, 4).astype(float)
+                gts = to_numpy(sample['gt_bboxes']).reshape(-1, 4)
+                gts = gts.astype(float)
                 record['gt_bboxes'] = gts.tolist()
                 record['iou'] = float(box_iou(pred[None], gts).max()) \
                     if 'pred_bbox' in sample and len(gts) else None

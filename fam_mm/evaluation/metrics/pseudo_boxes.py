@@ -28,13 +28,9 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmpretrain.registry import METRICS
 
+from fam_mm.utils.misc import to_numpy
+
 LABEL_SOURCES = ('gt', 'pred')
-
-
-def _np(x) -> np.ndarray:
-    if hasattr(x, 'detach'):
-        x = x.detach().cpu().numpy()
-    return np.asarray(x)
 
 
 def _file_name(img_path: Optional[str], data_root: Optional[str]) -> str:
@@ -162,11 +158,12 @@ class DumpCocoPseudoBoxes(BaseMetric):
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         """Keep the box, class and score of each prediction."""
         for sample in data_samples:
-            scores = _np(sample['pred_score']).astype(np.float64).reshape(-1)
+            scores = to_numpy(sample['pred_score']).astype(np.float64)
+            scores = scores.reshape(-1)
             label = int(np.argmax(scores))
             if self.label_source == 'gt' and 'gt_label' in sample and \
-                    _np(sample['gt_label']).size:
-                label = int(_np(sample['gt_label']).reshape(-1)[0])
+                    to_numpy(sample['gt_label']).size:
+                label = int(to_numpy(sample['gt_label']).reshape(-1)[0])
             ori_shape = sample.get('ori_shape', sample.get('img_shape'))
             if ori_shape is None:
                 raise ValueError("missing required key 'ori_shape' (or "
@@ -179,7 +176,7 @@ class DumpCocoPseudoBoxes(BaseMetric):
                     label=label,
                     score=float(scores[label]) if label < len(scores) else 0.0,
                     num_classes=len(scores),
-                    bbox=_np(sample['pred_bbox']).reshape(4).astype(
+                    bbox=to_numpy(sample['pred_bbox']).reshape(4).astype(
                         float).tolist()))
 
     def compute_metrics(self, results: List[dict]) -> dict:

@@ -6,6 +6,7 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmpretrain.registry import METRICS
 
+from fam_mm.utils.misc import to_numpy
 from ..functional import (
     box_accuracy_hits,
     box_iou,
@@ -22,12 +23,6 @@ _GT_TOLERANCE = 1.0
 # Homography-mapped GT coordinates this close to an integer are snapped to
 # it before the reference's truncation (float32 matrices are inexact).
 _SNAP = 1e-3
-
-
-def _to_numpy(x) -> np.ndarray:
-    if hasattr(x, 'detach'):
-        x = x.detach().cpu().numpy()
-    return np.asarray(x)
 
 
 # IoUs are summed as integers of this unit, so the sum (and the metric) does
@@ -239,7 +234,7 @@ class WSOLMetric(BaseMetric):
     def _prepare_gt(self, sample: dict, img_shape, ori_shape):
         """GT boxes in the input frame: float (pixel-edge) and the
         reference's truncated integers."""
-        gt = _to_numpy(self._require(sample, 'gt_bboxes')).astype(np.float64)
+        gt = to_numpy(self._require(sample, 'gt_bboxes')).astype(np.float64)
         if gt.size == 0 or gt.ndim > 2 or gt.shape[-1] != 4:
             raise ValueError(
                 f'gt_bboxes must have shape (n, 4), n >= 1, got {gt.shape}')
@@ -259,7 +254,7 @@ class WSOLMetric(BaseMetric):
         gt[:, 1::2] = np.clip(gt[:, 1::2], 0, ori_h)
         homography = sample.get('homography_matrix', None)
         if homography is not None:
-            homography = _to_numpy(homography).astype(np.float64)
+            homography = to_numpy(homography).astype(np.float64)
         boxes = boxes_to_input(gt, ori_shape, img_shape, homography)
         height, width = img_shape
         inside = ((boxes[:, 2] >= 0) & (boxes[:, 0] <= width) &
@@ -283,16 +278,16 @@ class WSOLMetric(BaseMetric):
                                                         'img_shape')[:2])
         ori_shape = tuple(int(s) for s in self._require(sample,
                                                         'ori_shape')[:2])
-        gt_label = int(_to_numpy(self._require(sample,
+        gt_label = int(to_numpy(self._require(sample,
                                                'gt_label')).reshape(-1)[0])
-        scores = _to_numpy(self._require(sample,
+        scores = to_numpy(self._require(sample,
                                          'pred_score')).astype(np.float64)
         scores = scores.reshape(-1)
         if scores.size == 0 or not np.isfinite(scores).all():
             raise ValueError('pred_score must be a non-empty finite vector')
         pred_label = sample.get('pred_label', None)
         pred_label = (int(np.argmax(scores)) if pred_label is None else int(
-            _to_numpy(pred_label).reshape(-1)[0]))
+            to_numpy(pred_label).reshape(-1)[0]))
         top5 = np.argsort(-scores, kind='stable')[:5]
         top1_ok = pred_label == gt_label
         top5_ok = bool((top5 == gt_label).any())

@@ -3,6 +3,9 @@
 # requirements/stack.txt + `pip install -e .`) when it is missing.
 # `make test` runs `make lint` (ruff + mypy, configured in pyproject.toml)
 # first and stops if it fails.
+# `make setup-det` adds full mmcv (CPU ops built once from the sdist, the
+# wheel cached outside the repo) and mmdet for projects/fam_pseudo_det;
+# `make demo-det` runs that project end to end.
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
@@ -10,18 +13,28 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.fam_mm_installed
 PYTEST_ARGS ?=
 
-.PHONY: setup lint test demo clean-venv
+.PHONY: setup setup-det lint test demo demo-det clean-venv
 
 setup: $(STAMP)
 
-$(STAMP): setup.py requirements/runtime.txt requirements/stack.txt requirements/tests.txt
+$(STAMP): setup.py requirements/runtime.txt requirements/stack.txt requirements/stack_mmcv.txt requirements/tests.txt
 	@echo ">>> setting up $(VENV) with $(PYTHON)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements/stack.txt -r requirements/tests.txt
+	@# mmcv-lite and full mmcv are both `import mmcv`: keep a full mmcv
+	@# (make setup-det) rather than writing mmcv-lite over it
+	@if $(PY) -c "import mmcv._ext" 2>/dev/null; then \
+		echo ">>> full mmcv with compiled ops found: mmcv-lite not installed"; \
+	else \
+		$(PY) -m pip install --quiet -r requirements/stack_mmcv.txt; \
+	fi
 	$(PY) -m pip install --quiet -e .
 	@touch $(STAMP)
 	@echo ">>> $(VENV) ready"
+
+setup-det: setup
+	bash tools/setup_det.sh
 
 lint: setup
 	$(PY) -m ruff check .
@@ -32,6 +45,9 @@ test: lint
 
 demo: setup
 	$(PY) tools/demo.py
+
+demo-det: setup-det
+	$(PY) projects/fam_pseudo_det/run_synthetic.py
 
 clean-venv:
 	rm -rf $(VENV)

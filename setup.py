@@ -1,7 +1,6 @@
 """Install fam-mm: ``pip install -e .`` (see the README and Makefile)."""
 import os.path as osp
 import re
-from importlib import metadata
 
 from setuptools import find_packages, setup
 
@@ -14,20 +13,6 @@ def read_requirements(name):
     with open(path, encoding='utf-8') as f:
         lines = (re.sub(r'#.*', '', line).strip() for line in f)
         return [line for line in lines if line]
-
-
-def mmcv_requirements():
-    """Ask for mmcv-lite unless full mmcv (with compiled ops) is present.
-
-    Installing mmcv-lite over mmcv would overwrite mmcv's files, so an
-    existing full mmcv 2.x satisfies the requirement as it is.
-    """
-    try:
-        version = metadata.version('mmcv')
-    except metadata.PackageNotFoundError:
-        return read_requirements('mmcv')
-    return [f'mmcv>={version.split("+")[0]}'] if version.startswith('2.') \
-        else read_requirements('mmcv')
 
 
 def read_version():
@@ -46,7 +31,14 @@ setup(
     license='Apache License 2.0',
     packages=find_packages(include=['fam_mm', 'fam_mm.*']),
     python_requires='>=3.8',
-    install_requires=read_requirements('runtime') + mmcv_requirements(),
-    extras_require={'tests': read_requirements('tests')},
+    # mmcv is not a hard requirement (as in OpenMMLab's own packages): either
+    # mmcv-lite or a full mmcv 2.x provides `import mmcv`, and a requirement
+    # on one would make pip write it over the other. `pip install
+    # fam_mm[lite]` adds mmcv-lite; `import fam_mm` says what is missing.
+    install_requires=read_requirements('runtime'),
+    extras_require={
+        'tests': read_requirements('tests'),
+        'lite': read_requirements('mmcv'),
+    },
     zip_safe=False,
 )

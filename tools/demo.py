@@ -17,6 +17,7 @@ Numbers are whatever this run measures; nothing is tuned on the test split.
 """
 import argparse
 import importlib.util
+import json
 import os
 import os.path as osp
 import time
@@ -231,12 +232,17 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
         ['--labels'] + [m.upper() for m in results] + ['--out', hist])
     with open(osp.join(args.work_dir, 'results.md'), 'w') as f:
         f.write(table + '\n')
+    # machine-readable too (thresholds included): projects/fam_pseudo_det
+    # exports pseudo boxes with the box threshold chosen here on val
+    with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
+        json.dump(results, f, indent=1, default=float)
     banner(f'FAM vs CAM on the synthetic benchmark (test split), '
            f'{(time.time() - start) / 60:.1f} min')
     print(table)
     print(f'\nvisualizations: {osp.join(args.work_dir, "vis")}/{{fam,cam}}')
     print(f'IoU histogram:  {hist}')
-    print(f'table:          {osp.join(args.work_dir, "results.md")}')
+    print(f'table:          {osp.join(args.work_dir, "results.md")} '
+          '(and results.json)')
     return results
 
 

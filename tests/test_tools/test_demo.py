@@ -1,8 +1,10 @@
 """`make demo`'s driver end to end on a tiny synthetic benchmark."""
 import importlib.util
+import json
 import os.path as osp
 
 import cv2
+import pytest
 import torch
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -43,6 +45,14 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
     assert 'chosen on val' in out
     table = (tmp_path / 'demo' / 'results.md').read_text()
     assert 'GT-known Loc' in table and 'MaxBoxAccV2' in table
+    # the same numbers, machine-readable, with the val-chosen thresholds
+    # (projects/fam_pseudo_det exports pseudo boxes with them)
+    saved = json.loads((tmp_path / 'demo' / 'results.json').read_text())
+    for method in ('fam', 'cam'):
+        assert saved[method]['loc_threshold'] == \
+            results[method]['loc_threshold']
+        assert saved[method]['wsol/gt_known_loc'] == pytest.approx(
+            results[method]['wsol/gt_known_loc'])
     # the pretrained backbone was saved and reused by both fine-tunings
     assert (tmp_path / 'demo' / 'pretrain' / 'backbone_pretrain.pth').exists()
     # pictures: 6 test images, every 2nd one, for each method

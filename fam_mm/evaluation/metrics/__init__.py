@@ -1,8 +1,12 @@
 from .dump_results import DumpWSOLResults
-from .pseudo_boxes import DumpCocoPseudoBoxes, pseudo_boxes_to_coco
+from .pseudo_boxes import (
+    DumpCocoPseudoBoxes,
+    boxes_to_coco,
+    pseudo_boxes_to_coco,
+)
 from .wsol_metric import WSOLMetric
 
 __all__ = [
     'DumpCocoPseudoBoxes', 'DumpWSOLResults', 'WSOLMetric',
-    'pseudo_boxes_to_coco'
+    'pseudo_boxes_to_coco', 'boxes_to_coco'
 ]

@@ -13,12 +13,13 @@ Conventions of the written file:
 * ``images``: ``id = dataset index + 1``, ``file_name`` relative to the
   data root (the path as loaded when the image is not under it), ``width``
   and ``height`` of the original image;
-* ``annotations``: at most one per image, ``bbox = [x, y, w, h]`` in
+* ``annotations``: at most one per image for pseudo boxes (every box for
+  ground truth, see :func:`boxes_to_coco`), ``bbox = [x, y, w, h]`` in
   original pixels (pixel-edge coordinates, so ``w = x2 - x1``),
   ``area = w * h``, ``score`` = the model's probability of the annotated
-  category, ``iscrowd = 0``. Images whose box is empty (nothing above the
-  map threshold) or whose score is below ``score_thr`` keep their
-  ``images`` entry but get no annotation.
+  category (pseudo boxes only), ``iscrowd = 0``. Images whose box is
+  empty (nothing above the map threshold) or whose score is below
+  ``score_thr`` keep their ``images`` entry but get no annotation.
 """
 import os.path as osp
 from typing import Any, Dict, List, Optional, Sequence, Set
@@ -44,6 +45,98 @@ def _file_name(img_path: Optional[str], data_root: Optional[str]) -> str:
     return img_path
 
 
+def boxes_to_coco(records: Sequence[dict],
+                  classes: Optional[Sequence[str]] = None,
+                  num_classes: Optional[int] = None,
+                  data_root: Optional[str] = None,
+                  score_thr: float = 0.0,
+                  description: str = 'fam-mm boxes') -> Dict[str, Any]:
+    """Build a COCO-format detection dict from per-image box records.
+
+    The one COCO writer of fam-mm: pseudo boxes (one per image, with a
+    score) and ground-truth boxes (any number, no score) both go through it.
+
+    Args:
+        records (Sequence[dict]): One per image with ``sample_idx`` (int or
+            None), ``img_path``, ``ori_shape`` ``(h, w)``, ``bboxes``
+            ``(n, 4)`` as ``(x1, y1, x2, y2)`` in original pixels,
+            ``labels`` ``(n,)`` class indices and optionally ``scores``
+            ``(n,)``.
+        classes (Sequence[str], optional): Class names.
+        num_classes (int, optional): Number of categories when ``classes``
+            is unknown.
+        data_root (str, optional): Root that ``file_name`` is relative to.
+        score_thr (float): Drop boxes whose score is below it. Defaults
+            to 0.
+        description (str): ``info.description`` of the file.
+
+    Returns:
+        dict: With ``info``, ``images``, ``annotations`` and ``categories``
+        (see the module docstring).
+    """
+    if classes is None:
+        if num_classes is None:
+            labels = [int(v) for r in records for v in r['labels']]
+            num_classes = max(labels) + 1 if labels else 0
+        classes = [f'class_{i}' for i in range(num_classes)]
+    categories = [
+        dict(id=i + 1, name=str(name)) for i, name in enumerate(classes)
+    ]
+    images: List[dict] = []
+    annotations: List[dict] = []
+    used_ids: Set[int] = set()
+    for i, record in enumerate(records):
+        idx = record.get('sample_idx')
+        image_id = int(idx) + 1 if idx is not None else i + 1
+        if image_id in used_ids:
+            raise ValueError(f'duplicate image id {image_id} (sample_idx '
+                             f'{idx}) in the box records')
+        used_ids.add(image_id)
+        height, width = (int(s) for s in record['ori_shape'][:2])
+        images.append(
+            dict(
+                id=image_id,
+                file_name=_file_name(record.get('img_path'), data_root),
+                width=width,
+                height=height))
+        bboxes = np.asarray(record['bboxes'], dtype=np.float64).reshape(-1, 4)
+        box_labels = np.asarray(record['labels']).reshape(-1)
+        scores = record.get('scores')
+        if len(box_labels) != len(bboxes) or (scores is not None
+                                              and len(scores) != len(bboxes)):
+            raise ValueError(f'image {image_id}: {len(bboxes)} boxes but '
+                             f'{len(box_labels)} labels'
+                             + ('' if scores is None else
+                                f' and {len(scores)} scores'))
+        for j, box in enumerate(bboxes):
+            x1, x2 = np.clip(box[[0, 2]], 0, width).tolist()
+            y1, y2 = np.clip(box[[1, 3]], 0, height).tolist()
+            w, h = x2 - x1, y2 - y1
+            score = None if scores is None else float(scores[j])
+            if w <= 0 or h <= 0 or (score is not None and score < score_thr):
+                continue
+            label = int(box_labels[j])
+            if not 0 <= label < len(categories):
+                raise ValueError(f'class index {label} of image {image_id} '
+                                 f'is out of range for {len(categories)} '
+                                 'classes')
+            ann = dict(
+                id=len(annotations) + 1,
+                image_id=image_id,
+                category_id=label + 1,
+                bbox=[round(v, 3) for v in (x1, y1, w, h)],
+                area=round(w * h, 3),
+                iscrowd=0)
+            if score is not None:
+                ann['score'] = round(score, 6)
+            annotations.append(ann)
+    return dict(
+        info=dict(description=description),
+        images=images,
+        annotations=annotations,
+        categories=categories)
+
+
 def pseudo_boxes_to_coco(records: Sequence[dict],
                          classes: Optional[Sequence[str]] = None,
                          num_classes: Optional[int] = None,
@@ -64,59 +157,26 @@ def pseudo_boxes_to_coco(records: Sequence[dict],
             to 0.
 
     Returns:
-        dict: With ``info``, ``images``, ``annotations`` and ``categories``
-        (see the module docstring).
+        dict: See :func:`boxes_to_coco`; at most one annotation per image.
     """
-    if classes is None:
-        if num_classes is None:
-            labels = [int(r['label']) for r in records]
-            num_classes = max(labels) + 1 if labels else 0
-        classes = [f'class_{i}' for i in range(num_classes)]
-    categories = [
-        dict(id=i + 1, name=str(name)) for i, name in enumerate(classes)
-    ]
-    images: List[dict] = []
-    annotations: List[dict] = []
-    used_ids: Set[int] = set()
-    for i, record in enumerate(records):
-        idx = record.get('sample_idx')
-        image_id = int(idx) + 1 if idx is not None else i + 1
-        if image_id in used_ids:
-            raise ValueError(f'duplicate image id {image_id} (sample_idx '
-                             f'{idx}) in the pseudo-box records')
-        used_ids.add(image_id)
-        height, width = (int(s) for s in record['ori_shape'][:2])
-        images.append(
+    if classes is None and num_classes is None:
+        labels = [int(r['label']) for r in records]
+        num_classes = max(labels) + 1 if labels else 0
+    return boxes_to_coco(
+        [
             dict(
-                id=image_id,
-                file_name=_file_name(record.get('img_path'), data_root),
-                width=width,
-                height=height))
-        x1, y1, x2, y2 = (float(v) for v in record['bbox'])
-        x1, x2 = np.clip([x1, x2], 0, width).tolist()
-        y1, y2 = np.clip([y1, y2], 0, height).tolist()
-        w, h = x2 - x1, y2 - y1
-        score = float(record['score'])
-        label = int(record['label'])
-        if w <= 0 or h <= 0 or score < score_thr:
-            continue
-        if not 0 <= label < len(categories):
-            raise ValueError(f'class index {label} of image {image_id} is '
-                             f'out of range for {len(categories)} classes')
-        annotations.append(
-            dict(
-                id=len(annotations) + 1,
-                image_id=image_id,
-                category_id=label + 1,
-                bbox=[round(v, 3) for v in (x1, y1, w, h)],
-                area=round(w * h, 3),
-                score=round(score, 6),
-                iscrowd=0))
-    return dict(
-        info=dict(description='fam-mm WSOL pseudo boxes'),
-        images=images,
-        annotations=annotations,
-        categories=categories)
+                sample_idx=r.get('sample_idx'),
+                img_path=r.get('img_path'),
+                ori_shape=r['ori_shape'],
+                bboxes=[r['bbox']],
+                labels=[r['label']],
+                scores=[r['score']]) for r in records
+        ],
+        classes=classes,
+        num_classes=num_classes,
+        data_root=data_root,
+        score_thr=score_thr,
+        description='fam-mm WSOL pseudo boxes')
 
 
 @METRICS.register_module()

@@ -8,8 +8,8 @@
 #
 #   ${FAM_MM_CACHE_DIR:-${XDG_CACHE_HOME:-~/.cache}/fam-mm}/wheels/mmcv-<v>/torch-<v>-<tag>/
 #
-# mmcv 2.1.0's setup.py asks for -std=c++14/17, but the headers of torch >= 2.10
-# need C++20: the build patches those flags to -std=c++20 (nothing else). A
+# mmcv 2.1.0's setup.py asks for -std=c++14/17, but the headers of recent torch
+# (2.14 here) need C++20: the build patches those flags to -std=c++20 (nothing else). A
 # second run with the same torch finds the cached wheel and takes seconds.
 #
 # Environment: PY (venv python, default .venv/bin/python), MMCV_VERSION,
@@ -91,7 +91,7 @@ WHEEL=$(ls "$WHEEL_DIR"/mmcv-"$MMCV_VERSION"-*.whl 2>/dev/null | head -n 1 || tr
 if [ -n "$WHEEL" ]; then
     log "using the cached wheel $WHEEL"
 else
-    log "no cached mmcv $MMCV_VERSION wheel for $KEY: building it (about 10-15 min on 2 cores)"
+    log "no cached mmcv $MMCV_VERSION wheel for $KEY: building it (measured: about 7 min on 2 cores)"
     # 2. A C++20 compiler and the Python headers are needed.
     command -v "$CXX" >/dev/null 2>&1 || die "no C++ compiler ('$CXX' not found). \
 Install one (Debian/Ubuntu: apt-get install g++; set CXX to use another), or, on a GPU \

@@ -1,0 +1,332 @@
+"""FAM / CAM pseudo boxes -> an mmdet detector, on the synthetic benchmark.
+
+Steps (each an ordinary run of a script or config of this repository):
+
+1. the WSOL models: FAM and CAM fine-tuned from the same pretrained slim
+   ResNet18 by ``make demo`` (``tools/demo.py``, run here when its results are
+   missing), with their box thresholds chosen on the val split;
+2. annotations: the train split's pseudo boxes of FAM and of CAM
+   (``tools/export_pseudo_boxes.py``, one box per image, category = the
+   image-level label) and the GT boxes of the train and test splits
+   (``tools/dataset_converters/wsol_to_coco.py``), all COCO json; the
+   pseudo boxes' quality against the train GT is reported too (CorLoc);
+3. three FCOS detectors (``configs/fcos_r18-slim_fpn_synthetic_*-boxes.py``),
+   identical but for the boxes they are trained on, all starting from the
+   backbone FAM and CAM started from;
+4. each tested on the GT boxes of the test split with mmdet's ``CocoMetric``;
+   a table (markdown and json) under ``--work-dir``.
+
+Run from the repository root after ``make setup-det``::
+
+    python projects/fam_pseudo_det/run_synthetic.py
+"""
+import argparse
+import copy
+import importlib.util
+import json
+import os
+import os.path as osp
+import time
+from typing import Dict, List, Optional
+
+import numpy as np
+from mmengine.config import Config
+
+PROJECT = osp.dirname(osp.abspath(__file__))
+REPO = osp.dirname(osp.dirname(PROJECT))
+SOURCES = ('fam', 'cam', 'gt')
+SOURCE_NAMES = dict(fam='FAM pseudo boxes', cam='CAM pseudo boxes',
+                    gt='GT boxes (fully supervised)')
+WSOL_CONFIGS = dict(fam='configs/fam_resnet18_synthetic.py',
+                    cam='configs/cam_resnet18_synthetic.py')
+AP_KEYS = (('bbox_mAP', 'AP'), ('bbox_mAP_50', 'AP50'),
+           ('bbox_mAP_75', 'AP75'))
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--work-dir',
+                        default=osp.join('work_dirs', 'fam_pseudo_det'))
+    parser.add_argument(
+        '--demo-dir', default=osp.join('work_dirs', 'demo'),
+        help='work dir of `make demo` (FAM/CAM checkpoints, thresholds and '
+        'the pretrained backbone); the demo is run there when missing')
+    parser.add_argument('--data-root', default=None,
+                        help='synthetic data folder (default: the configs\')')
+    for split in ('train', 'val', 'test'):
+        parser.add_argument(
+            f'--num-{split}', type=int, default=None,
+            help=f'{split} images of the synthetic benchmark (default: the '
+            'configs\'); passed to the demo too')
+    parser.add_argument('--sources', nargs='+', choices=SOURCES,
+                        default=list(SOURCES),
+                        help='boxes to train a detector on')
+    parser.add_argument('--epochs', type=int, default=None,
+                        help='detector epochs (default: the config\'s)')
+    parser.add_argument(
+        '--score-thr', type=float, default=None,
+        help='score threshold of the detectors\' test outputs (default: the '
+        'config\'s)')
+    parser.add_argument('--batch-size', type=int, default=None)
+    parser.add_argument('--workers', type=int, default=None)
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--demo-args', nargs=argparse.REMAINDER, default=[],
+        help='arguments passed to tools/demo.py when it has to run (last)')
+    return parser.parse_args(argv)
+
+
+def _load(relpath: str):
+    """A script of this repository as a module."""
+    path = osp.join(REPO, relpath)
+    name = osp.splitext(osp.basename(path))[0]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def banner(text: str) -> None:
+    print(f'\n{"=" * 78}\n>>> {text}\n{"=" * 78}', flush=True)
+
+
+def _last_checkpoint(work_dir: str) -> str:
+    """The checkpoint named by mmengine's ``last_checkpoint`` file."""
+    marker = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(marker):
+        raise FileNotFoundError(f'no {marker}: the run did not finish')
+    with open(marker) as f:
+        ckpt = f.read().strip()
+    if not osp.isfile(ckpt):
+        raise FileNotFoundError(f'{marker} names a missing file: {ckpt}')
+    return ckpt
+
+
+def wsol_models(args: argparse.Namespace) -> Dict[str, dict]:
+    """FAM and CAM checkpoints and thresholds (running the demo if needed).
+
+    Returns:
+        dict: ``{'fam'|'cam': {'config', 'checkpoint', 'loc_threshold',
+        'metrics'}, 'pretrained': path}``.
+    """
+    results_file = osp.join(args.demo_dir, 'results.json')
+    if not osp.isfile(results_file):
+        banner(f'no {results_file}: running the demo (FAM and CAM)')
+        demo_argv = ['--work-dir', args.demo_dir, '--seed', str(args.seed)]
+        if args.data_root is not None:
+            demo_argv += ['--data-root', args.data_root]
+        for split in ('train', 'val', 'test'):
+            num = getattr(args, f'num_{split}')
+            if num is not None:
+                demo_argv += [f'--num-{split}', str(num)]
+        _load('tools/demo.py').main(demo_argv + list(args.demo_args))
+    with open(results_file) as f:
+        results = json.load(f)
+    models: Dict[str, dict] = {}
+    for method, config in WSOL_CONFIGS.items():
+        if method not in results:
+            raise KeyError(f'{results_file} has no {method!r} results')
+        models[method] = dict(
+            config=osp.join(REPO, config),
+            checkpoint=_last_checkpoint(osp.join(args.demo_dir, method)),
+            loc_threshold=float(results[method]['loc_threshold']),
+            metrics=results[method])
+    pretrained = osp.join(args.demo_dir, 'pretrain', 'backbone_pretrain.pth')
+    if not osp.isfile(pretrained):
+        raise FileNotFoundError(f'pretrained backbone not found: {pretrained}')
+    models['pretrained'] = dict(checkpoint=pretrained)
+    return models
+
+
+def _data_options(args: argparse.Namespace,
+                  splits=('train', 'val', 'test')) -> List[str]:
+    """``--cfg-options`` giving the datasets of ``splits`` this run's data.
+
+    SyntheticWSOL regenerates its folder when its parameters differ from
+    the ones on disk, so every split gets all of them.
+    """
+    values = dict(data_root=args.data_root)
+    for split in ('train', 'val', 'test'):
+        values[f'num_{split}'] = getattr(args, f'num_{split}')
+    return [
+        f'{s}_dataloader.dataset.{key}={value}' for s in splits
+        for key, value in values.items() if value is not None
+    ]
+
+
+def write_annotations(args: argparse.Namespace,
+                      models: Dict[str, dict]) -> Dict[str, str]:
+    """COCO json of the GT (train, test) and of the pseudo boxes (train)."""
+    ann_dir = osp.join(args.work_dir, 'annotations')
+    os.makedirs(ann_dir, exist_ok=True)
+    files = dict(
+        train_gt=osp.join(ann_dir, 'train_gt.json'),
+        test_gt=osp.join(ann_dir, 'test_gt.json'))
+    to_coco = _load('tools/dataset_converters/wsol_to_coco.py')
+    for split in ('train', 'test'):
+        opts = _data_options(args, (split, ))
+        to_coco.main([WSOL_CONFIGS['fam'], '--split', split, '--out',
+                      files[f'{split}_gt']] +
+                     (['--cfg-options'] + opts if opts else []))
+    export = _load('tools/export_pseudo_boxes.py')
+    for method in ('fam', 'cam'):
+        if method not in args.sources:
+            continue
+        banner(f'{method.upper()} pseudo boxes of the train split '
+               f'(box threshold {models[method]["loc_threshold"]:.2f}, '
+               'chosen on val)')
+        out = osp.join(ann_dir, f'train_{method}_pseudo.json')
+        export.main([
+            models[method]['config'], models[method]['checkpoint'], '--split',
+            'train', '--out', out, '--work-dir',
+            osp.join(args.work_dir, f'export_{method}'), '--cfg-options',
+            f'model.head.loc_threshold={models[method]["loc_threshold"]}'
+        ] + _data_options(args, ('train', )))
+        files[f'train_{method}'] = out
+    return files
+
+
+def box_quality(pred_file: str, gt_file: str) -> Dict[str, float]:
+    """How good the boxes of ``pred_file`` are against ``gt_file``.
+
+    Returns:
+        dict: ``corloc`` (% of images whose box has IoU >= 0.5 with one of
+        the image's GT boxes; images without a box count as misses),
+        ``mean_iou`` (% , best GT match per image) and ``num_boxes``.
+    """
+    from fam_mm.evaluation.functional import box_iou
+    with open(pred_file) as f:
+        pred = json.load(f)
+    with open(gt_file) as f:
+        gt = json.load(f)
+
+    def by_image(coco: dict) -> Dict[int, np.ndarray]:
+        boxes: Dict[int, list] = {}
+        for ann in coco['annotations']:
+            x, y, w, h = ann['bbox']
+            boxes.setdefault(ann['image_id'], []).append([x, y, x + w, y + h])
+        return {k: np.asarray(v, dtype=np.float64) for k, v in boxes.items()}
+
+    pred_boxes, gt_boxes = by_image(pred), by_image(gt)
+    ious = []
+    for image in gt['images']:
+        if image['id'] not in gt_boxes:
+            continue
+        if image['id'] not in pred_boxes:
+            ious.append(0.0)
+            continue
+        iou = box_iou(pred_boxes[image['id']], gt_boxes[image['id']])
+        ious.append(float(iou.max()))
+    ious_arr = np.asarray(ious)
+    return dict(
+        corloc=float((ious_arr >= 0.5).mean() * 100),
+        mean_iou=float(ious_arr.mean() * 100),
+        num_boxes=float(len(pred['annotations'])))
+
+
+def detector_config(source: str, args: argparse.Namespace,
+                    files: Dict[str, str], pretrained: str) -> Config:
+    """The project's FCOS config for ``source`` with this run's paths."""
+    cfg = Config.fromfile(
+        osp.join(PROJECT, 'configs',
+                 f'fcos_r18-slim_fpn_synthetic_{source}-boxes.py'))
+    cfg.work_dir = osp.join(args.work_dir, f'fcos_{source}')
+    cfg.randomness = dict(seed=args.seed)
+    train_file = files['train_gt'] if source == 'gt' else \
+        files[f'train_{source}']
+    cfg.train_dataloader.dataset.ann_file = osp.abspath(train_file)
+    for loader in ('val_dataloader', 'test_dataloader'):
+        cfg[loader].dataset.ann_file = osp.abspath(files['test_gt'])
+    for evaluator in ('val_evaluator', 'test_evaluator'):
+        cfg[evaluator].ann_file = osp.abspath(files['test_gt'])
+    cfg.model.backbone.init_cfg.checkpoint = pretrained
+    if args.data_root is not None:
+        root = args.data_root.rstrip('/') + '/'
+        for loader in ('train_dataloader', 'val_dataloader',
+                       'test_dataloader'):
+            cfg[loader].dataset.data_root = root
+    if args.epochs is not None:
+        cfg.train_cfg.max_epochs = args.epochs
+        step = cfg.param_scheduler[-1]
+        step.end = args.epochs
+        step.milestones = [
+            max(1, round(args.epochs * 8 / 12)),
+            max(1, round(args.epochs * 11 / 12))
+        ]
+    if args.score_thr is not None:
+        cfg.model.test_cfg.score_thr = args.score_thr
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        if args.batch_size is not None:
+            cfg[loader].batch_size = args.batch_size
+        if args.workers is not None:
+            cfg[loader].num_workers = args.workers
+            cfg[loader].persistent_workers = args.workers > 0
+    return cfg
+
+
+def train_and_test(cfg: Config) -> Dict[str, float]:
+    """Train a detector, test it on the GT boxes; AP in percent."""
+    from mmengine.runner import Runner
+    runner = Runner.from_cfg(copy.deepcopy(cfg))
+    runner.train()
+    metrics = runner.test()
+    if not metrics and not cfg.test_evaluator.get('format_only', False):
+        # mmdet's CocoMetric returns nothing when no image has a detection
+        # above the score threshold: that detector's AP is 0
+        print('WARNING: the detector made no detection above score_thr='
+              f'{cfg.model.test_cfg.score_thr} on the test split: AP = 0')
+        return {k: 0.0 for k, _ in AP_KEYS}
+    missing = [k for k, _ in AP_KEYS if f'coco/{k}' not in metrics]
+    if missing:
+        raise KeyError(f'CocoMetric returned no {missing}: {metrics}')
+    return {k: float(metrics[f'coco/{k}']) * 100 for k, _ in AP_KEYS}
+
+
+def format_table(rows: Dict[str, dict]) -> str:
+    lines = [
+        '| detector trained on | train boxes: CorLoc | train boxes: mean '
+        'IoU | box AP | AP50 | AP75 |', '| --- | --- | --- | --- | --- | --- |'
+    ]
+    for source, row in rows.items():
+        cells = [f'{row["corloc"]:.2f}', f'{row["mean_iou"]:.2f}'] + \
+            [f'{row[k]:.2f}' for k, _ in AP_KEYS]
+        lines.append(f'| {SOURCE_NAMES[source]} | ' + ' | '.join(cells) +
+                     ' |')
+    return '\n'.join(lines)
+
+
+def main(argv: Optional[List[str]] = None) -> Dict[str, dict]:
+    args = parse_args(argv)
+    start = time.time()
+    os.makedirs(args.work_dir, exist_ok=True)
+    import fam_mm  # noqa: F401  (registers the WSOL modules)
+
+    models = wsol_models(args)
+    files = write_annotations(args, models)
+    rows: Dict[str, dict] = {}
+    for i, source in enumerate(args.sources):
+        train_file = files['train_gt'] if source == 'gt' else \
+            files[f'train_{source}']
+        quality = box_quality(train_file, files['train_gt'])
+        banner(f'{i + 1}/{len(args.sources)} FCOS on '
+               f'{SOURCE_NAMES[source]} (train CorLoc '
+               f'{quality["corloc"]:.2f}%), tested on the GT boxes')
+        cfg = detector_config(source, args, files,
+                              models['pretrained']['checkpoint'])
+        rows[source] = dict(**quality, **train_and_test(cfg))
+    table = format_table(rows)
+    with open(osp.join(args.work_dir, 'results.md'), 'w') as f:
+        f.write(table + '\n')
+    with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
+        json.dump(
+            dict(rows=rows,
+                 loc_threshold={m: models[m]['loc_threshold']
+                                for m in WSOL_CONFIGS}), f, indent=1)
+    banner('detectors trained on pseudo boxes vs GT boxes (synthetic test '
+           f'split, mmdet CocoMetric), {(time.time() - start) / 60:.1f} min')
+    print(table)
+    return rows
+
+
+if __name__ == '__main__':
+    main()

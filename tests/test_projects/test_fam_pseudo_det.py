@@ -140,6 +140,8 @@ def test_pseudo_box_quality_corloc(tmp_path):
     assert quality['corloc'] == pytest.approx(200 / 3)
     assert quality['mean_iou'] == pytest.approx((1 + 0.5 + 0) / 3 * 100)
     assert quality['num_boxes'] == 3
+    # areas: image 1 1.0, image 2 200 / (100 + 400) = 0.4 -> median 0.7
+    assert quality['area_ratio'] == pytest.approx(0.7)
 
 
 # ----------------------------------------------------------- setup-det script
@@ -287,6 +289,7 @@ def test_detector_on_pseudo_boxes_end_to_end(tmp_path, capsys):
     # the GT "pseudo boxes" are the GT: perfect quality by construction
     assert rows['gt']['corloc'] == 100.0
     assert rows['gt']['mean_iou'] == pytest.approx(100.0)
+    assert rows['gt']['area_ratio'] == pytest.approx(1.0)
     ann_dir = tmp_path / 'det' / 'annotations'
     with open(ann_dir / 'train_fam_pseudo.json') as f:
         fam = json.load(f)

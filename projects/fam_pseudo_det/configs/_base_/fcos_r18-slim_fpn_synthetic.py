@@ -126,18 +126,19 @@ test_dataloader = dict(
         metainfo=dict(classes=classes),
         test_mode=True,
         pipeline=test_pipeline))
-val_dataloader = test_dataloader
-
 test_evaluator = dict(
     type='CocoMetric',
     ann_file=test_ann_file,
     metric='bbox',
     format_only=False)
-val_evaluator = test_evaluator
 
-train_cfg = dict(
-    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=100)
-val_cfg = dict(type='ValLoop')
+# No validation while training: nothing is tuned on the test split, which is
+# evaluated once at the end (`runner.test()`, as run_synthetic.py does).
+val_dataloader = None
+val_evaluator = None
+val_cfg = None
+
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
 test_cfg = dict(type='TestLoop')
 
 optim_wrapper = dict(

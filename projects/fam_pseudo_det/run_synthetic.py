@@ -163,9 +163,10 @@ def write_annotations(args: argparse.Namespace,
         train_gt=osp.join(ann_dir, 'train_gt.json'),
         test_gt=osp.join(ann_dir, 'test_gt.json'))
     to_coco = _load('tools/dataset_converters/wsol_to_coco.py')
+    dataset_config = osp.join(REPO, WSOL_CONFIGS['fam'])
     for split in ('train', 'test'):
         opts = _data_options(args, (split, ))
-        to_coco.main([WSOL_CONFIGS['fam'], '--split', split, '--out',
+        to_coco.main([dataset_config, '--split', split, '--out',
                       files[f'{split}_gt']] +
                      (['--cfg-options'] + opts if opts else []))
     export = _load('tools/export_pseudo_boxes.py')

@@ -307,3 +307,33 @@ def test_detector_on_pseudo_boxes_end_to_end(tmp_path, capsys):
     assert 'FAM pseudo boxes' in out and 'GT boxes' in out
     saved = json.loads((tmp_path / 'det' / 'results.json').read_text())
     assert set(saved['rows']) == {'fam', 'cam', 'gt'}
+
+
+def test_wsol_gt_to_coco_reads_missing_sizes_from_the_image(tmp_path):
+    """Splits without image_sizes.txt: the size comes from the file header;
+    a missing file is named."""
+    import cv2
+    to_coco = _load('tools/dataset_converters/wsol_to_coco.py')
+    img = tmp_path / 'a.png'
+    cv2.imwrite(str(img), np.zeros((30, 50, 3), np.uint8))
+
+    class NoSizes:
+        metainfo = dict(classes=('x', ))
+        data_root = str(tmp_path)
+
+        def __init__(self, paths):
+            self.paths = paths
+
+        def __len__(self):
+            return len(self.paths)
+
+        def get_data_info(self, idx):
+            return dict(img_path=self.paths[idx], gt_label=0, ori_shape=None,
+                        gt_bboxes=np.array([[1., 2., 11., 12.]]))
+
+    coco = to_coco.gt_to_coco(NoSizes([str(img)]))
+    assert coco['images'] == [dict(id=1, file_name='a.png', width=50,
+                                   height=30)]
+    assert coco['annotations'][0]['bbox'] == [1, 2, 10, 10]
+    with pytest.raises(FileNotFoundError, match='missing.png'):
+        to_coco.gt_to_coco(NoSizes([str(tmp_path / 'missing.png')]))

@@ -41,17 +41,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _image_shape(path: str) -> tuple:
-    """``(h, w)`` of an image file, reading only its header."""
-    from PIL import Image
-    try:
-        with Image.open(path) as img:
-            width, height = img.size
-    except (OSError, ValueError) as e:
-        raise OSError(f'cannot read the size of image {path}: {e}') from e
-    return height, width
-
-
 def gt_to_coco(dataset) -> Dict[str, Any]:
     """The GT boxes of a built WSOL dataset as a COCO-format dict.
 
@@ -63,11 +52,12 @@ def gt_to_coco(dataset) -> Dict[str, Any]:
     Returns:
         dict: See :func:`fam_mm.evaluation.metrics.boxes_to_coco`.
     """
+    from fam_mm.datasets.cub_wsol import read_image_size
     from fam_mm.evaluation.metrics import boxes_to_coco
     records = []
     for idx in range(len(dataset)):
         info = dataset.get_data_info(idx)
-        shape = info.get('ori_shape') or _image_shape(info['img_path'])
+        shape = info.get('ori_shape') or read_image_size(info['img_path'])
         boxes = info['gt_bboxes']
         records.append(
             dict(

@@ -239,8 +239,7 @@ def detector_config(source: str, args: argparse.Namespace,
                  f'fcos_r18-slim_fpn_synthetic_{source}-boxes.py'))
     cfg.work_dir = osp.join(args.work_dir, f'fcos_{source}')
     cfg.randomness = dict(seed=args.seed)
-    train_file = files['train_gt'] if source == 'gt' else \
-        files[f'train_{source}']
+    train_file = files[f'train_{source}']  # train_gt for 'gt'
     cfg.train_dataloader.dataset.ann_file = osp.abspath(train_file)
     cfg.test_dataloader.dataset.ann_file = osp.abspath(files['test_gt'])
     cfg.test_evaluator.ann_file = osp.abspath(files['test_gt'])
@@ -311,9 +310,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, dict]:
     files = write_annotations(args, models)
     rows: Dict[str, dict] = {}
     for i, source in enumerate(args.sources):
-        train_file = files['train_gt'] if source == 'gt' else \
-            files[f'train_{source}']
-        quality = box_quality(train_file, files['train_gt'])
+        quality = box_quality(files[f'train_{source}'], files['train_gt'])
         banner(f'{i + 1}/{len(args.sources)} FCOS on '
                f'{SOURCE_NAMES[source]} (train CorLoc '
                f'{quality["corloc"]:.2f}%), tested on the GT boxes')

@@ -159,9 +159,6 @@ def pseudo_boxes_to_coco(records: Sequence[dict],
     Returns:
         dict: See :func:`boxes_to_coco`; at most one annotation per image.
     """
-    if classes is None and num_classes is None:
-        labels = [int(r['label']) for r in records]
-        num_classes = max(labels) + 1 if labels else 0
     return boxes_to_coco(
         [
             dict(

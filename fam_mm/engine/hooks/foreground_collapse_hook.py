@@ -1,0 +1,243 @@
+"""Watch FAM's foreground map during training and warn when it collapses."""
+from typing import List, Optional
+
+import torch
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmengine.runner import Runner
+from mmpretrain.registry import HOOKS
+
+__all__ = [
+    'ForegroundCollapseHook', 'foreground_stats', 'part_map_diversity'
+]
+
+COLLAPSE_FIXES = (
+    '  - the sparsity loss wins: lower `model.head.loss_spa_weight`, or set '
+    "`model.head.part_pooling='foreground'` so that the classifier needs M "
+    "(docs/design.md, 'Foreground-map collapse');\n"
+    '  - fine-tune from a pretrained backbone (`backbone.init_cfg`) with SGD; '
+    'from scratch or with AdamW the map collapses faster;\n'
+    '  - check the total batch and lr printed when training started: a '
+    'larger lr than the recipe (e.g. --auto-scale-lr on many GPUs) '
+    'collapses M;\n'
+    '  - if M is small but not empty, the box threshold may be too high: '
+    'search it on val with tools/analysis_tools/search_threshold.py.')
+
+
+def foreground_stats(fg_map: torch.Tensor, threshold: float) -> List[float]:
+    """Mean and above-threshold share of a batch of foreground maps.
+
+    Args:
+        fg_map (Tensor): Foreground maps ``M`` of shape ``(B, 1, H, W)`` (or
+            any shape) with values in ``[0, 1]``.
+        threshold (float): The box threshold; a pixel counts as foreground
+            when ``M > threshold`` (strict, as
+            :func:`~fam_mm.evaluation.functional.extract_bbox`).
+
+    Returns:
+        list[float]: ``[mean(M), share of M > threshold]``, both in
+        ``[0, 1]``.
+    """
+    fg_map = fg_map.detach().float()
+    if fg_map.numel() == 0:
+        raise ValueError('foreground map is empty')
+    return [
+        float(fg_map.mean()),
+        float((fg_map > threshold).float().mean()),
+    ]
+
+
+def part_map_diversity(part_maps: torch.Tensor, eps: float = 1e-8) -> float:
+    """How different the K part maps of each image are.
+
+    ``1 - mean cosine similarity`` of the flattened part maps over the
+    ``K(K-1)`` ordered pairs of distinct parts, averaged over the batch:
+    0 when all parts are the same map (e.g. constant maps, as after a
+    collapse of ``M``), up to 1 for parts with disjoint supports (maps are
+    non-negative, so the cosine lies in ``[0, 1]``).
+
+    Args:
+        part_maps (Tensor): Part maps ``A`` of shape ``(B, K, H, W)``.
+        eps (float): Guards the norm of all-zero maps.
+
+    Returns:
+        float: The diversity in ``[0, 1]``; 0 for ``K == 1``.
+    """
+    if part_maps.dim() != 4:
+        raise ValueError('part maps must have shape (B, K, H, W), got '
+                         f'{tuple(part_maps.shape)}')
+    num_parts = part_maps.size(1)
+    if num_parts < 2:
+        return 0.0
+    flat = part_maps.detach().float().flatten(2)
+    unit = flat / flat.norm(dim=2, keepdim=True).clamp(min=eps)
+    cos = unit @ unit.transpose(1, 2)  # (B, K, K)
+    off_diag = cos.sum(dim=(1, 2)) - cos.diagonal(dim1=1, dim2=2).sum(dim=1)
+    mean_cos = (off_diag / (num_parts * (num_parts - 1))).mean()
+    # rounding can push the cosine of identical maps a hair above 1
+    return min(max(float(1.0 - mean_cos), 0.0), 1.0)
+
+
+@HOOKS.register_module()
+class ForegroundCollapseHook(Hook):
+    """Log FAM's foreground-map statistics and warn once if it collapses.
+
+    The sparsity loss pushes the foreground map ``M`` to 0 and only the
+    classification loss holds it up (paper, section 3.3); when the balance
+    is lost, ``M`` ends up below the box threshold everywhere and every box
+    is empty (``[0, 0, 0, 0]``, GT-known 0) without any error. This hook
+    reads ``M`` (output of the model's ``neck``) and the part maps ``A``
+    (output of ``head.part_conv``, through a sigmoid) of every training
+    iteration and:
+
+    * puts ``fg_mean`` (mean of ``M``), ``fg_ratio`` (share of ``M`` above
+      the box threshold) and ``part_diversity``
+      (:func:`part_map_diversity`) in the message hub as ``train/...``
+      scalars, so the logger and the visualization backends record them;
+    * every ``interval`` iterations logs their means over those iterations;
+    * when ``fg_mean < min_mean`` or ``fg_ratio < min_fg_ratio`` at
+      ``patience`` consecutive checks (after ``warmup_iters``), logs a loud
+      warning with the likely fixes, once per run.
+
+    Only for FAM models (a neck that returns ``(X, M)`` and a head with
+    ``part_conv``, i.e. :class:`FAMNeck` + :class:`FAMHead`); a CAM model
+    has no foreground map and is refused at ``before_train``.
+
+    Args:
+        interval (int): Iterations between two checks (and log lines).
+            Defaults to 50.
+        min_mean (float): ``M`` has collapsed when its mean over the interval
+            is below this. Defaults to 0.01.
+        min_fg_ratio (float): ``M`` has collapsed when the share of its
+            pixels above the box threshold is below this (boxes are then
+            empty or a few feature pixels). Defaults to 0.01.
+        patience (int): Consecutive collapsed checks before the warning.
+            Defaults to 2.
+        warmup_iters (int): No check before this many iterations.
+            Defaults to 0.
+        loc_threshold (float, optional): The box threshold on ``M``.
+            Defaults to None: the head's ``loc_threshold`` (the value the
+            boxes use).
+    """
+
+    priority = 'NORMAL'
+
+    def __init__(self,
+                 interval: int = 50,
+                 min_mean: float = 0.01,
+                 min_fg_ratio: float = 0.01,
+                 patience: int = 2,
+                 warmup_iters: int = 0,
+                 loc_threshold: Optional[float] = None) -> None:
+        if interval < 1:
+            raise ValueError(f'interval must be >= 1, got {interval}')
+        if patience < 1:
+            raise ValueError(f'patience must be >= 1, got {patience}')
+        if loc_threshold is not None and not 0 <= loc_threshold <= 1:
+            raise ValueError(
+                f'loc_threshold must be in [0, 1], got {loc_threshold}')
+        self.interval = interval
+        self.min_mean = min_mean
+        self.min_fg_ratio = min_fg_ratio
+        self.patience = patience
+        self.warmup_iters = warmup_iters
+        self.loc_threshold = loc_threshold
+        self.collapsed = False
+        self._threshold = 0.5
+        self._handles: list = []
+        self._active = False
+        self._current: dict = {}
+        self._window: List[List[float]] = []
+        self._strikes = 0
+
+    # ------------------------------------------------------------------
+    def _capture_map(self, module, inputs, output) -> None:
+        if not self._active:
+            return
+        if not (isinstance(output, (tuple, list)) and len(output) == 2):
+            raise TypeError(
+                f'{type(self).__name__}: the neck must return the (X, M) '
+                f'pair of FAMNeck, got {type(output).__name__}')
+        mean, ratio = foreground_stats(output[1], self._threshold)
+        self._current.update(fg_mean=mean, fg_ratio=ratio)
+
+    def _capture_parts(self, module, inputs, output) -> None:
+        if self._active:
+            self._current['part_diversity'] = part_map_diversity(
+                output.sigmoid())
+
+    def before_train(self, runner: Runner) -> None:
+        """Attach forward hooks to the neck and the head's part conv."""
+        model = runner.model.module if is_model_wrapper(runner.model) \
+            else runner.model
+        neck = getattr(model, 'neck', None)
+        head = getattr(model, 'head', None)
+        part_conv = getattr(head, 'part_conv', None)
+        if neck is None or part_conv is None:
+            raise TypeError(
+                f'{type(self).__name__} needs a FAM model (FAMNeck + '
+                f'FAMHead); got neck {type(neck).__name__} and head '
+                f'{type(head).__name__}: a CAM model has no foreground '
+                'map, remove the hook from `custom_hooks`')
+        self._threshold = float(
+            self.loc_threshold if self.loc_threshold is not None else
+            getattr(head, 'loc_threshold', 0.5))
+        self._handles = [
+            neck.register_forward_hook(self._capture_map),
+            part_conv.register_forward_hook(self._capture_parts),
+        ]
+
+    def after_train(self, runner: Runner) -> None:
+        """Remove the forward hooks."""
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+
+    def before_train_iter(self,
+                          runner: Runner,
+                          batch_idx: int,
+                          data_batch=None) -> None:
+        self._active = True
+        self._current = {}
+
+    def after_train_iter(self,
+                         runner: Runner,
+                         batch_idx: int,
+                         data_batch=None,
+                         outputs=None) -> None:
+        self._active = False
+        if 'fg_mean' not in self._current:
+            return
+        stats = [
+            self._current['fg_mean'], self._current['fg_ratio'],
+            self._current.get('part_diversity', float('nan'))
+        ]
+        for key, value in zip(('fg_mean', 'fg_ratio', 'part_diversity'),
+                              stats):
+            runner.message_hub.update_scalar(f'train/{key}', value)
+        self._window.append(stats)
+        if not self.every_n_train_iters(runner, self.interval):
+            return
+        window = torch.tensor(self._window, dtype=torch.float64).mean(0)
+        self._window = []
+        mean, ratio, diversity = (float(v) for v in window)
+        runner.logger.info(
+            f'foreground map (last {self.interval} iters): mean(M) '
+            f'{mean:.4f}, share of M > {self._threshold:g} {ratio:.4f}, '
+            f'part-map diversity {diversity:.4f}')
+        if runner.iter + 1 < self.warmup_iters:
+            return
+        if mean < self.min_mean or ratio < self.min_fg_ratio:
+            self._strikes += 1
+        else:
+            self._strikes = 0
+        if self._strikes >= self.patience and not self.collapsed:
+            self.collapsed = True
+            runner.logger.warning(
+                '\n' + '!' * 72 + '\n'
+                f'FOREGROUND MAP COLLAPSED at iteration {runner.iter + 1}: '
+                f'mean(M) {mean:.4f} (min {self.min_mean:g}), share of M > '
+                f'{self._threshold:g} {ratio:.4f} (min '
+                f'{self.min_fg_ratio:g}) over {self.patience} check(s).\n'
+                'Boxes will be empty ([0, 0, 0, 0]) and GT-known Loc 0. '
+                'Likely fixes:\n' + COLLAPSE_FIXES + '\n' + '!' * 72)

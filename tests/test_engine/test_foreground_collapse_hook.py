@@ -1,0 +1,156 @@
+"""ForegroundCollapseHook: statistics, and a run made to collapse on purpose.
+
+The collapsing run trains a tiny FAM with a huge sparsity weight and a high
+lr (the map is pushed to 0 within a few iterations); the control run has no
+sparsity loss and lr 0, so its map stays at its initial ~0.5.
+"""
+import glob
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.runner import Runner
+
+import fam_mm  # noqa: F401
+from fam_mm.datasets import SyntheticWSOL
+from fam_mm.engine.hooks import (
+    ForegroundCollapseHook,
+    foreground_stats,
+    part_map_diversity,
+)
+
+SYN = dict(num_classes=2, num_train=8, num_val=2, num_test=2, min_size=32,
+           max_size=40)
+PIPELINE = [
+    dict(type='LoadImageFromFile'),
+    dict(type='WSOLResize', scale=(32, 32)),
+    dict(type='PackWSOLInputs'),
+]
+
+
+def test_foreground_stats():
+    fg = torch.tensor([0.0, 0.2, 0.5, 0.9]).view(1, 1, 2, 2)
+    mean, ratio = foreground_stats(fg, 0.5)
+    assert mean == pytest.approx(0.4)
+    assert ratio == pytest.approx(0.25)  # strict >, as extract_bbox
+    with pytest.raises(ValueError, match='empty'):
+        foreground_stats(torch.zeros(0), 0.5)
+
+
+def test_part_map_diversity():
+    same = torch.rand(2, 1, 4, 4).expand(2, 3, 4, 4)
+    assert part_map_diversity(same) == pytest.approx(0.0, abs=1e-6)
+    disjoint = torch.zeros(1, 2, 2, 2)
+    disjoint[0, 0, 0] = 1
+    disjoint[0, 1, 1] = 1
+    assert part_map_diversity(disjoint) == pytest.approx(1.0)
+    assert part_map_diversity(torch.rand(1, 1, 3, 3)) == 0.0
+    with pytest.raises(ValueError, match='B, K, H, W'):
+        part_map_diversity(torch.rand(3, 3))
+
+
+@pytest.mark.parametrize('kwargs', [
+    dict(interval=0),
+    dict(patience=0),
+    dict(loc_threshold=1.5),
+])
+def test_bad_arguments(kwargs):
+    with pytest.raises(ValueError):
+        ForegroundCollapseHook(**kwargs)
+
+
+@pytest.fixture(scope='module')
+def data_root(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp('collapse') / 'synthetic')
+    SyntheticWSOL(data_root=root, split='train', **SYN)
+    return root
+
+
+def _train(work_dir, data_root, head, lr, hook):
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        runner = Runner(
+            model=dict(
+                type='ImageClassifier',
+                data_preprocessor=dict(
+                    type='ClsDataPreprocessor', num_classes=2),
+                backbone=dict(
+                    type='ResNet_CIFAR',
+                    depth=18,
+                    stem_channels=8,
+                    base_channels=8,
+                    num_stages=2,
+                    strides=(1, 2),
+                    dilations=(1, 1),
+                    out_indices=(1, )),
+                neck=dict(type='FAMNeck', in_channels=16),
+                head=dict(type='FAMHead', num_classes=2, in_channels=16,
+                          num_parts=3, **head)),
+            work_dir=work_dir,
+            train_dataloader=dict(
+                dataset=dict(type='SyntheticWSOL', data_root=data_root,
+                             split='train', pipeline=PIPELINE, **SYN),
+                sampler=dict(type='DefaultSampler', shuffle=True),
+                batch_size=4, num_workers=0),
+            optim_wrapper=dict(optimizer=dict(type='SGD', lr=lr)),
+            train_cfg=dict(by_epoch=True, max_epochs=4),
+            default_hooks=dict(logger=dict(type='LoggerHook', interval=1),
+                               checkpoint=None),
+            custom_hooks=[hook],
+            randomness=dict(seed=0),
+            default_scope='mmpretrain')
+        runner.train()
+    finally:
+        torch.set_num_threads(threads)
+    hooks = [h for h in runner.hooks if isinstance(h, ForegroundCollapseHook)]
+    assert len(hooks) == 1
+    log = glob.glob(osp.join(work_dir, '*', '*.log'))
+    assert len(log) == 1
+    with open(log[0], encoding='utf-8') as f:
+        return runner, hooks[0], f.read()
+
+
+def test_collapsed_run_warns_once(tmp_path, data_root):
+    runner, hook, log = _train(
+        str(tmp_path / 'collapse'), data_root,
+        head=dict(loss_spa_weight=100.0), lr=1.0,
+        hook=dict(type='ForegroundCollapseHook', interval=2, patience=1))
+    assert hook.collapsed
+    assert log.count('FOREGROUND MAP COLLAPSED') == 1
+    assert "part_pooling='foreground'" in log  # the likely fixes
+    # logged every 2 iterations (8 iterations): mean, share and diversity
+    assert log.count('foreground map (last 2 iters)') == 4
+    fg_mean = runner.message_hub.get_scalar('train/fg_mean').current()
+    fg_ratio = runner.message_hub.get_scalar('train/fg_ratio').current()
+    assert fg_mean < 0.01 and fg_ratio < 0.01
+    # collapsed M: the part maps see X * 0, all the same constant map
+    assert runner.message_hub.get_scalar(
+        'train/part_diversity').current() == pytest.approx(0, abs=1e-6)
+    # the forward hooks are gone after training
+    assert not runner.model.neck._forward_hooks
+
+
+def test_healthy_run_does_not_warn(tmp_path, data_root):
+    runner, hook, log = _train(
+        str(tmp_path / 'healthy'), data_root,
+        head=dict(loss_spa_weight=0.0, loc_threshold=0.4), lr=0.0,
+        hook=dict(type='ForegroundCollapseHook', interval=2, patience=1))
+    assert not hook.collapsed
+    assert 'COLLAPSED' not in log
+    # the box threshold is read from the head
+    assert 'share of M > 0.4 ' in log
+    # lr 0: M stays at its initial ~0.5 (sigmoid of a near-zero read-out)
+    fg_mean = runner.message_hub.get_scalar('train/fg_mean').current()
+    assert 0.4 < fg_mean < 0.6
+
+
+def test_refuses_a_cam_model(tmp_path, data_root):
+    hook = ForegroundCollapseHook()
+
+    class _Runner:
+        model = torch.nn.Module()
+
+    _Runner.model.head = torch.nn.Linear(2, 2)
+    with pytest.raises(TypeError, match='CAM model has no foreground map'):
+        hook.before_train(_Runner())

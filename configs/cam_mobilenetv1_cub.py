@@ -12,8 +12,9 @@ model = dict(
     backbone={{_base_.backbone}},
     head=dict(num_classes=200, in_channels={{_base_.feat_channels}}))
 
-# CAMs are min-max normalised; 0.2 is a common CAM threshold (search it on
-# the val split with tools/analysis_tools/search_threshold.py).
-val_evaluator = dict(
-    type='WSOLMetric', loc_threshold=0.2, loc_threshold_mode='minmax')
+# CAMs are min-max normalised; the box threshold is
+# `model.head.loc_threshold` (0.2, a common CAM threshold, in
+# _base_/models/cam.py; search it on the val split with
+# tools/analysis_tools/search_threshold.py).
+val_evaluator = dict(type='WSOLMetric', loc_threshold_mode='minmax')
 test_evaluator = val_evaluator

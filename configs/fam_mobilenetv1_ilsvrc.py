@@ -13,7 +13,8 @@ model = dict(
     neck=dict(in_channels={{_base_.feat_channels}}),
     head=dict(num_classes=1000, in_channels={{_base_.feat_channels}}))
 
-# FAM's map is a sigmoid: the paper thresholds it at 0.5 as it is.
-val_evaluator = dict(
-    type='WSOLMetric', loc_threshold=0.5, loc_threshold_mode='absolute')
+# FAM's map is a sigmoid: the paper thresholds it at 0.5 as it is. The box
+# threshold is `model.head.loc_threshold` (0.5, _base_/models/fam.py): the
+# metrics, pred_bbox, --out records and --show-dir pictures all use it.
+val_evaluator = dict(type='WSOLMetric', loc_threshold_mode='absolute')
 test_evaluator = val_evaluator

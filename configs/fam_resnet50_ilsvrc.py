@@ -13,7 +13,13 @@ model = dict(
     neck=dict(in_channels={{_base_.feat_channels}}),
     head=dict(num_classes=1000, in_channels={{_base_.feat_channels}}))
 
-# FAM's map is a sigmoid: the paper thresholds it at 0.5 as it is.
-val_evaluator = dict(
-    type='WSOLMetric', loc_threshold=0.5, loc_threshold_mode='absolute')
+# As clovaai/wsolevaluation, ResNet50's layer4 is trained at the new layers'
+# 10x lr (the schedule's custom_keys give it to neck, head and extra convs).
+optim_wrapper = dict(
+    paramwise_cfg=dict(custom_keys={'backbone.layer4': dict(lr_mult=10.0)}))
+
+# FAM's map is a sigmoid: the paper thresholds it at 0.5 as it is. The box
+# threshold is `model.head.loc_threshold` (0.5, _base_/models/fam.py): the
+# metrics, pred_bbox, --out records and --show-dir pictures all use it.
+val_evaluator = dict(type='WSOLMetric', loc_threshold_mode='absolute')
 test_evaluator = val_evaluator

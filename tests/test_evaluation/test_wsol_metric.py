@@ -226,7 +226,7 @@ def test_through_mmengine_evaluator():
     expected = {
         'top1_cls', 'top5_cls', 'top1_loc', 'top5_loc', 'gt_known_loc',
         'maxboxacc_iou30', 'maxboxacc_iou50', 'maxboxacc_iou70',
-        'maxboxaccv2', 'best_cam_threshold', 'mean_iou'
+        'maxboxaccv2', 'best_cam_threshold', 'mean_iou', 'empty_box_rate'
     }
     assert set(out) == {f'wsol/{k}' for k in expected}
     assert out['wsol/maxboxaccv2'] == 100.0
@@ -313,3 +313,34 @@ def test_unremovable_duplicates_raise():
     with pytest.raises(RuntimeError, match=r'samples \[0\]'):
         WSOLMetric(cam_curve_interval=0.01).compute_metrics(
             _rank_results(ranks))
+
+
+def test_empty_box_rate():
+    samples = [
+        _sample(_rect(), GT, idx=0),
+        # nothing above the threshold: a collapsed map, empty box
+        _sample(_rect(value=0.3), GT, idx=1),
+        _sample(np.zeros((20, 30), np.float32), GT, idx=2),
+        _sample(_rect(value=0.3), GT, idx=3),
+    ]
+    _, out = _run(samples)
+    assert out['empty_box_rate'] == 75.0
+    assert out['gt_known_loc'] == 25.0
+    _, out = _run(samples, loc_threshold=0.2)
+    assert out['empty_box_rate'] == 25.0
+
+
+def test_threshold_comes_from_the_head():
+    # a 0.6 rectangle: a box at the head's 0.5, nothing at 0.7
+    rect = _rect(value=0.6)
+    _, out = _run([_sample(rect, GT, loc_threshold=0.5)])
+    assert out['gt_known_loc'] == 100.0 and out['empty_box_rate'] == 0.0
+    _, out = _run([_sample(rect, GT, loc_threshold=0.7)])
+    assert out['gt_known_loc'] == 0.0 and out['empty_box_rate'] == 100.0
+    # the evaluator may repeat the head's value, not contradict it
+    _, out = _run([_sample(rect, GT, loc_threshold=0.7)], loc_threshold=0.7)
+    assert out['empty_box_rate'] == 100.0
+    with pytest.raises(ValueError,
+                       match=r'model.head.loc_threshold=0.2.*img_0.jpg|'
+                       r'img_0.jpg.*model.head.loc_threshold=0.2'):
+        _run([_sample(rect, GT, loc_threshold=0.5)], loc_threshold=0.2)

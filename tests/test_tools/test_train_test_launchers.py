@@ -56,7 +56,7 @@ DATA = dict(
 METRIC_KEYS = {
     'top1_cls', 'top5_cls', 'top1_loc', 'top5_loc', 'gt_known_loc', 'mean_iou',
     'maxboxacc_iou30', 'maxboxacc_iou50', 'maxboxacc_iou70', 'maxboxaccv2',
-    'best_cam_threshold'
+    'best_cam_threshold', 'empty_box_rate'
 }
 # metrics that are (hits / number of images) in percent
 COUNT_KEYS = {

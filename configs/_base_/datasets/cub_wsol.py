@@ -1,17 +1,23 @@
-# dataset settings: CUB-200-2011 with boxes (fam_mm.datasets.CUBWSOL), read
-# from the official layout (images/, images.txt, image_class_labels.txt,
-# train_test_split.txt, bounding_boxes.txt). Pipelines follow the FAM paper:
-# train on 256x256 resized images with 224 random crops and flips.
-#
-# For the WSOL-evaluation protocol (train / val = train-fullsup / test from
-# the metadata files) use instead, e.g. for validation:
-#   dict(type='WSOLMetadataDataset', data_root='data/CUB',
-#        metadata_root='data/wsolevaluation_metadata/CUB', split='val',
-#        pipeline=test_pipeline)
-# (its val images come from the CUBV2 set; see
-# tools/dataset_converters/prepare_cub.py to write CUB metadata).
+# dataset settings: CUB-200-2011 with boxes under the WSOL-evaluation protocol
+# (Choe et al., CVPR 2020; the FAM paper, section 4.1, tunes on train-fullsup):
+#   train: the official train split (5,994 images, image labels only) read by
+#          CUBWSOL from the official layout (images/, images.txt,
+#          image_class_labels.txt, train_test_split.txt, bounding_boxes.txt);
+#   val:   train-fullsup, the 1,000 CUBV2 images with boxes listed by the
+#          wsolevaluation metadata (`<metadata>/CUB/val`): model selection
+#          (`save_best`) and the box-threshold search happen here only;
+#   test:  the official test split (5,794 images), evaluated once at the end.
+# The CUBV2 images are not part of CUB_200_2011.tgz: get them with
+# clovaai/wsolevaluation's download script (CUBV2.tar) and unpack them into
+# data/CUB_200_2011/images so that `<metadata>/CUB/val/image_ids.txt` resolves
+# there; `tools/dataset_converters/prepare_cub.py data/CUB_200_2011
+# --check-only --wsol-metadata data/wsolevaluation_metadata/CUB` checks it.
+# Pipelines follow the FAM paper: train on 256x256 resized images with 224
+# random crops and flips.
 dataset_type = 'CUBWSOL'
 data_root = 'data/CUB_200_2011'
+# a copy of clovaai/wsolevaluation's metadata/ folder
+metadata_root = 'data/wsolevaluation_metadata/CUB'
 num_classes = 200
 resize_size = 256
 input_size = 224
@@ -47,6 +53,8 @@ test_pipeline_center_crop = [
     dict(type='PackWSOLInputs'),
 ]
 
+# batch 32 on one GPU is the recipe's total batch (auto_scale_lr in the
+# schedule); with N GPUs pass train_dataloader.batch_size=32/N
 train_dataloader = dict(
     batch_size=32,
     num_workers=4,
@@ -58,7 +66,24 @@ train_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=True),
 )
 
+# train-fullsup (CUBV2): model selection and threshold search
 val_dataloader = dict(
+    batch_size=32,
+    num_workers=4,
+    dataset=dict(
+        type='WSOLMetadataDataset',
+        data_root=data_root + '/images',
+        metadata_root=metadata_root,
+        split='val',
+        pipeline=test_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=False),
+)
+# the box threshold is the model's (`model.head.loc_threshold`, see
+# WSOLMetric); the evaluator only chooses how the map is normalised
+val_evaluator = dict(type='WSOLMetric')
+
+# the test split, evaluated once with the selected checkpoint
+test_dataloader = dict(
     batch_size=32,
     num_workers=4,
     dataset=dict(
@@ -68,7 +93,4 @@ val_dataloader = dict(
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
-val_evaluator = dict(type='WSOLMetric')
-
-test_dataloader = val_dataloader
 test_evaluator = val_evaluator

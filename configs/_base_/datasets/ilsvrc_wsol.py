@@ -1,16 +1,25 @@
-# dataset settings: ILSVRC 2012 with boxes (fam_mm.datasets.ImageNetWSOL):
-# data_root/train/<wnid>/*.JPEG (labels only) and data_root/val/*.JPEG with
-# the official per-image box XML files (ILSVRC2012_bbox_val) in data_root/val.
+# dataset settings: ILSVRC 2012 under the WSOL-evaluation protocol (Choe et
+# al., CVPR 2020; the FAM paper, section 4.1, tunes on train-fullsup):
+#   train: data_root/train/<wnid>/*.JPEG, image labels only (ImageNetWSOL);
+#   val:   train-fullsup, the 10,000 ImageNetV2 (threshold-0.7) images with
+#          boxes listed by the wsolevaluation metadata
+#          (`<metadata>/ILSVRC/val`, image ids `val2/<class>/<n>.jpeg` under
+#          data_root): model selection (`save_best`) and the box-threshold
+#          search happen here only;
+#   test:  the ILSVRC 2012 validation set (50,000 images) with the official
+#          per-image box XML files (ILSVRC2012_bbox_val) in data_root/val,
+#          evaluated once at the end.
+# ImageNetV2 is not part of ILSVRC 2012: download
+# imagenetv2-threshold0.7.tar.gz (github.com/modestyachts/ImageNetV2) and
+# unpack it as data_root/val2, as clovaai/wsolevaluation's download script
+# does;
+# `tools/dataset_converters/prepare_imagenet_boxes.py data/imagenet
+# --check-only --wsol-metadata data/wsolevaluation_metadata/ILSVRC` checks it.
 # Class indices follow the sorted wnids (as the WSOL-evaluation metadata).
-#
-# For the WSOL-evaluation protocol use WSOLMetadataDataset, e.g.
-#   val  (train-fullsup, ImageNetV2 images under data_root/val2):
-#   dict(type='WSOLMetadataDataset', data_root=data_root,
-#        metadata_root='data/wsolevaluation_metadata/ILSVRC', split='val',
-#        pipeline=test_pipeline)
-#   test (the ILSVRC 2012 validation set): the same with split='test'.
 dataset_type = 'ImageNetWSOL'
 data_root = 'data/imagenet'
+# a copy of clovaai/wsolevaluation's metadata/ folder
+metadata_root = 'data/wsolevaluation_metadata/ILSVRC'
 num_classes = 1000
 resize_size = 256
 input_size = 224
@@ -46,8 +55,10 @@ test_pipeline_center_crop = [
     dict(type='PackWSOLInputs'),
 ]
 
+# batch 256 on one GPU is the recipe's total batch (auto_scale_lr in the
+# schedule); with N GPUs pass train_dataloader.batch_size=256/N (8 x 32)
 train_dataloader = dict(
-    batch_size=32,
+    batch_size=256,
     num_workers=5,
     dataset=dict(
         type=dataset_type,
@@ -57,7 +68,24 @@ train_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=True),
 )
 
+# train-fullsup (ImageNetV2): model selection and threshold search
 val_dataloader = dict(
+    batch_size=32,
+    num_workers=5,
+    dataset=dict(
+        type='WSOLMetadataDataset',
+        data_root=data_root,
+        metadata_root=metadata_root,
+        split='val',
+        pipeline=test_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=False),
+)
+# the box threshold is the model's (`model.head.loc_threshold`, see
+# WSOLMetric); the evaluator only chooses how the map is normalised
+val_evaluator = dict(type='WSOLMetric')
+
+# the ILSVRC 2012 validation set, evaluated once with the selected checkpoint
+test_dataloader = dict(
     batch_size=32,
     num_workers=5,
     dataset=dict(
@@ -67,7 +95,4 @@ val_dataloader = dict(
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
-val_evaluator = dict(type='WSOLMetric')
-
-test_dataloader = val_dataloader
 test_evaluator = val_evaluator

@@ -22,3 +22,16 @@ model = dict(
         loc_threshold=0.5,
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
         topk=(1, 5)))
+
+# Collapse guard (FAM only: a CAM model has no foreground map): every 50
+# iterations it logs mean(M), the share of M above the head's box threshold
+# and the part-map diversity, and warns once, loudly and with the likely
+# fixes, if M collapses (boxes would all be empty).
+custom_hooks = [
+    dict(
+        type='ForegroundCollapseHook',
+        interval=50,
+        min_mean=0.01,
+        min_fg_ratio=0.01,
+        patience=2)
+]

@@ -19,5 +19,10 @@ train_cfg = dict(
 val_cfg = dict()
 test_cfg = dict()
 
-# lr above is for a total batch of 32 (e.g. 1 GPU x 32 or 4 GPUs x 8).
+# The lr above is for a TOTAL batch of 32 images per step (world size x
+# train_dataloader.batch_size): 1 GPU x 32 as configured, or e.g. 8 GPUs x 4
+# (`--cfg-options train_dataloader.batch_size=4`). tools/train.py prints the
+# total batch and lr at start and warns when they differ from this recipe
+# without --auto-scale-lr (which rescales the lr linearly: think twice before
+# using it on a VGG16 without BN at 8x the batch).
 auto_scale_lr = dict(base_batch_size=32)

@@ -18,4 +18,9 @@ train_cfg = dict(
 val_cfg = dict()
 test_cfg = dict()
 
+# The lr above is for a TOTAL batch of 256 images per step (world size x
+# train_dataloader.batch_size): 1 GPU x 256 as configured, or 8 GPUs x 32
+# (`--cfg-options train_dataloader.batch_size=32`). tools/train.py prints the
+# total batch and lr at start and warns when they differ from this recipe
+# without --auto-scale-lr.
 auto_scale_lr = dict(base_batch_size=256)

@@ -17,7 +17,9 @@ class DumpWSOLResults(BaseMetric):
     Maps are not stored (a 224x224 float map per image would be ~200 kB).
     Each record holds ``img_path``, ``sample_idx``, ``gt_label``,
     ``pred_label``, ``pred_score`` (top-5 ``labels`` and ``scores``),
-    ``pred_bbox`` and ``gt_bboxes`` (original image pixels) and ``iou``: the
+    ``pred_bbox`` and ``gt_bboxes`` (original image pixels), ``loc_threshold``
+    (the head's box threshold ``pred_bbox`` was cut at, the one the
+    ``WSOLMetric`` also uses; None when not recorded) and ``iou``: the
     best IoU of the predicted box with a GT box, in pixel-edge coordinates
     of the original image (``None`` when the image has no GT box). Used by
     ``tools/test.py --out``, ``tools/analysis_tools/iou_histogram.py`` and
@@ -61,6 +63,8 @@ class DumpWSOLResults(BaseMetric):
             if 'pred_bbox' in sample:
                 pred = to_numpy(sample['pred_bbox']).reshape(4).astype(float)
                 record['pred_bbox'] = pred.tolist()
+                thr = sample.get('loc_threshold', None)
+                record['loc_threshold'] = None if thr is None else float(thr)
             if 'gt_bboxes' in sample:
                 gts = to_numpy(sample['gt_bboxes']).reshape(-1, 4)
                 gts = gts.astype(float)

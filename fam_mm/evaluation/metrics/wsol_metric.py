@@ -83,8 +83,14 @@ class WSOLMetric(BaseMetric):
             Defaults to ``(30, 50, 70)``.
         multi_contour_eval (bool): Match every contour's box (MaxBoxAccV2).
             Defaults to True.
-        loc_threshold (float): Fixed threshold of the paper metrics.
-            Defaults to 0.5.
+        loc_threshold (float, optional): Fixed threshold of the paper
+            metrics. Defaults to None: the threshold the model's head used
+            for ``pred_bbox`` (``model.head.loc_threshold``, which the heads
+            record as the ``loc_threshold`` of each prediction), so that the
+            metrics, ``pred_bbox``, ``tools/test.py --out`` records and
+            ``--show-dir`` pictures use one value; 0.5 for predictions that
+            do not record it. A value given here that differs from the
+            head's is an error (set ``model.head.loc_threshold`` instead).
         loc_threshold_mode (str): ``'absolute'`` thresholds the map as it is
             (FAM's sigmoid map, as in the paper); ``'minmax'`` min-max
             normalises it first (CAM practice, and what the reference does
@@ -103,7 +109,9 @@ class WSOLMetric(BaseMetric):
         prefix (str, optional): Defaults to ``'wsol'``.
 
     Output keys (all in percent): ``top1_cls``, ``top5_cls``, ``top1_loc``,
-    ``top5_loc``, ``gt_known_loc``, ``mean_iou``, ``maxboxacc_iou{t}`` for
+    ``top5_loc``, ``gt_known_loc``, ``mean_iou``, ``empty_box_rate`` (share
+    of images whose box at the fixed threshold is empty: nothing above the
+    threshold, a collapsed map), ``maxboxacc_iou{t}`` for
     each ``t`` in ``iou_thrs``, ``maxboxaccv2`` and ``best_cam_threshold``
     (the CAM threshold maximising the box accuracy at IoU 50, or at the
     middle of ``iou_thrs`` when 50 is absent, in percent of the map maximum;
@@ -117,7 +125,7 @@ class WSOLMetric(BaseMetric):
                  cam_curve_interval: float = 0.001,
                  iou_thrs: Sequence[float] = (30, 50, 70),
                  multi_contour_eval: bool = True,
-                 loc_threshold: float = 0.5,
+                 loc_threshold: Optional[float] = None,
                  loc_threshold_mode: str = 'absolute',
                  loc_threshold_search: bool = False,
                  loc_threshold_candidates: Optional[Sequence[float]] = None,
@@ -131,7 +139,7 @@ class WSOLMetric(BaseMetric):
         if not self.iou_thrs or not all(0 < t <= 100 for t in self.iou_thrs):
             raise ValueError(
                 f'iou_thrs must be percentages in (0, 100], got {iou_thrs}')
-        if not 0 <= loc_threshold <= 1:
+        if loc_threshold is not None and not 0 <= loc_threshold <= 1:
             raise ValueError(
                 f'loc_threshold must be in [0, 1], got {loc_threshold}')
         if loc_threshold_mode not in ('absolute', 'minmax'):
@@ -140,7 +148,8 @@ class WSOLMetric(BaseMetric):
         self.cam_curve_interval = cam_curve_interval
         self.cam_thresholds = np.arange(0, 1, cam_curve_interval)
         self.multi_contour_eval = multi_contour_eval
-        self.loc_threshold = float(loc_threshold)
+        self.loc_threshold = None if loc_threshold is None else float(
+            loc_threshold)
         self.loc_threshold_mode = loc_threshold_mode
         self.loc_threshold_search = loc_threshold_search
         self.loc_threshold_candidates = np.asarray(
@@ -160,6 +169,7 @@ class WSOLMetric(BaseMetric):
             top1_loc=0,
             top5_loc=0,
             gt_known_loc=0,
+            empty_box=0,
             iou_sum=0,  # in units of _IOU_UNIT: exact, order-free sums
             box_hits=np.zeros((len(self.iou_thrs), len(self.cam_thresholds)),
                               dtype=np.int64))
@@ -301,9 +311,13 @@ class WSOLMetric(BaseMetric):
         counters['box_hits'] += box_accuracy_hits(best_iou, self.iou_thrs)
 
         # paper metrics at the fixed threshold (pixel-edge IoU)
-        iou = self._fixed_threshold_iou(loc_map, gt_float, self.loc_threshold)
+        box = extract_bbox(
+            loc_map, self._sample_threshold(sample), mode='absolute')
+        iou = float(box_iou(box, gt_float, inclusive=False).max())
         gt_known = iou >= 0.5
         counters['num_samples'] += 1
+        counters['empty_box'] += int(box[0, 2] <= box[0, 0]
+                                     or box[0, 3] <= box[0, 1])
         counters['top1_cls'] += int(top1_ok)
         counters['top5_cls'] += int(top5_ok)
         counters['gt_known_loc'] += int(gt_known)
@@ -315,6 +329,23 @@ class WSOLMetric(BaseMetric):
                 self._fixed_threshold_iou(loc_map, gt_float, t) >= 0.5
                 for t in self.loc_threshold_candidates
             ])
+
+    def _sample_threshold(self, sample: dict) -> float:
+        """The fixed threshold: the head's (recorded with the prediction)
+        unless only this metric sets one; both and different is an error."""
+        used = sample.get('loc_threshold', None)
+        if used is None:
+            return 0.5 if self.loc_threshold is None else self.loc_threshold
+        used = float(used)
+        if self.loc_threshold is not None and \
+                abs(self.loc_threshold - used) > 1e-9:
+            raise ValueError(
+                f'loc_threshold={self.loc_threshold:g} of the evaluator '
+                f'differs from the {used:g} the model used for pred_bbox '
+                '(and so for --out records and --show-dir pictures); set '
+                f'`model.head.loc_threshold={self.loc_threshold:g}` instead '
+                'and leave the evaluator\'s loc_threshold unset')
+        return used
 
     @staticmethod
     def _fixed_threshold_iou(loc_map: np.ndarray, gt: np.ndarray,
@@ -368,6 +399,7 @@ class WSOLMetric(BaseMetric):
             for key in ('top1_cls', 'top5_cls', 'top1_loc', 'top5_loc',
                         'gt_known_loc')
         }
+        metrics['empty_box_rate'] = total['empty_box'] * pct
         metrics['mean_iou'] = total['iou_sum'] * _IOU_UNIT * pct
         curves = total['box_hits'] * pct  # (K, T)
         best = curves.max(1)

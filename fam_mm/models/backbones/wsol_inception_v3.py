@@ -3,6 +3,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmengine.utils.dl_utils.parrots_wrapper import _BatchNorm
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from mmpretrain.models.backbones.inception_v3 import (
@@ -91,6 +92,11 @@ class WSOLInceptionV3(BaseBackbone):
             Defaults to 3.
         extra_norm_cfg (dict, optional): Norm config of the extra convs.
             Defaults to None (conv with bias + ReLU).
+        extra_dropout (float): Dropout probability before each extra conv
+            and after the last one, in training only. The WSOL-evaluation
+            reference's InceptionV3 (clovaai/wsolevaluation) drops out 0.5
+            there (``configs/_base_/models/backbones/inception_v3_wsol.py``
+            sets it); 0 disables it. Defaults to 0.
         out_indices (Sequence[int], optional): Which outputs to return:
             0 the stem (after ``maxpool2``, 192 ch), 1 ``Mixed_5d`` (288 ch),
             2 ``Mixed_6e`` (768 ch), 3 the extra convs. Defaults to None:
@@ -128,6 +134,7 @@ class WSOLInceptionV3(BaseBackbone):
         extra_channels: Sequence[int] = (1024, 1024),
         extra_kernel_size: int = 3,
         extra_norm_cfg: Optional[dict] = None,
+        extra_dropout: float = 0.0,
         out_indices: Optional[Sequence[int]] = None,
         frozen_stages: int = -1,
         norm_eval: bool = False,
@@ -167,6 +174,10 @@ class WSOLInceptionV3(BaseBackbone):
         self.Mixed_6d = InceptionC(768, channels_7x7=160, conv_cfg=conv_cfg)
         self.Mixed_6e = InceptionC(768, channels_7x7=192, conv_cfg=conv_cfg)
 
+        if not 0.0 <= extra_dropout < 1.0:
+            raise ValueError(
+                f'extra_dropout must be in [0, 1), got {extra_dropout}')
+        self.extra_dropout = extra_dropout
         self.extra_channels = tuple(extra_channels)
         self.extra_convs = make_extra_convs(
             768,
@@ -208,7 +219,10 @@ class WSOLInceptionV3(BaseBackbone):
             if i in self.out_indices:
                 outs.append(x)
         if self.extra_convs is not None:
-            x = self.extra_convs(x)
+            for conv in self.extra_convs:
+                x = F.dropout(x, self.extra_dropout, self.training)
+                x = conv(x)
+            x = F.dropout(x, self.extra_dropout, self.training)
             if len(self.stage_names) in self.out_indices:
                 outs.append(x)
         return tuple(outs)

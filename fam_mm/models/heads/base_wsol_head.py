@@ -10,6 +10,8 @@ from mmpretrain.structures import DataSample
 
 from fam_mm.evaluation.functional import boxes_to_original, extract_bbox
 
+UPSAMPLE_MODES = ('bilinear', 'bicubic')
+
 
 class BaseWSOLHead(ClsHead):
     """Base class of heads that predict a class, a map and a box.
@@ -18,26 +20,40 @@ class BaseWSOLHead(ClsHead):
     this class turns them into :class:`DataSample` predictions:
 
     * ``pred_label`` / ``pred_score`` as mmpretrain's ``ClsHead``;
-    * ``loc_map``: the map upsampled bilinearly to the network input
-      (``img_shape``), float in ``[0, 1]``, shape ``(H_in, W_in)``;
+    * ``loc_map``: the map upsampled (``upsample_mode``) to the network
+      input (``img_shape``), float in ``[0, 1]``, shape ``(H_in, W_in)``;
     * ``pred_bbox``: ``(x1, y1, x2, y2)`` of the largest region of
       ``loc_map > loc_threshold`` (see
       :func:`fam_mm.evaluation.functional.extract_bbox`), mapped to the
       original image with ``ori_shape``/``img_shape`` (and the pipeline's
-      ``homography_matrix`` when recorded).
+      ``homography_matrix`` when recorded);
+    * metainfo ``loc_threshold``: the threshold of ``pred_bbox``, which
+      ``WSOLMetric`` uses for its fixed-threshold metrics (one source of
+      truth: ``model.head.loc_threshold``).
 
     Args:
         loc_threshold (float): Threshold of the box. Defaults to 0.5.
+        upsample_mode (str): ``'bilinear'`` or ``'bicubic'``
+            (``F.interpolate``, ``align_corners=False``; bicubic overshoot is
+            removed by the min-max normalisation or the clamp to
+            ``[0, 1]``). Defaults to ``'bilinear'``.
         **kwargs: Passed to :class:`ClsHead` (``loss``, ``topk``,
             ``cal_acc``, ``init_cfg``).
     """
 
-    def __init__(self, loc_threshold: float = 0.5, **kwargs) -> None:
+    def __init__(self,
+                 loc_threshold: float = 0.5,
+                 upsample_mode: str = 'bilinear',
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         if not 0.0 <= loc_threshold <= 1.0:
             raise ValueError(
                 f'loc_threshold must be in [0, 1], got {loc_threshold}')
+        if upsample_mode not in UPSAMPLE_MODES:
+            raise ValueError(f'upsample_mode must be one of {UPSAMPLE_MODES}'
+                             f', got {upsample_mode!r}')
         self.loc_threshold = loc_threshold
+        self.upsample_mode = upsample_mode
 
     def _cls_loss(self, cls_score: torch.Tensor,
                   data_samples: List[DataSample]) -> torch.Tensor:
@@ -91,7 +107,7 @@ class BaseWSOLHead(ClsHead):
             loc_map = F.interpolate(
                 loc_maps[i:i + 1].float(),
                 size=in_shape,
-                mode='bilinear',
+                mode=self.upsample_mode,
                 align_corners=False)[0, 0]
             if minmax:
                 lo, hi = loc_map.min(), loc_map.max()
@@ -107,6 +123,7 @@ class BaseWSOLHead(ClsHead):
                 box, in_shape, ori_shape,
                 None if homography is None else np.asarray(homography))[0]
             sample.set_field(loc_map.detach(), 'loc_map')
+            sample.set_metainfo(dict(loc_threshold=float(self.loc_threshold)))
             sample.set_field(
                 torch.as_tensor(box, device=loc_map.device), 'pred_bbox')
             if part_maps is not None:

@@ -17,7 +17,9 @@ class CAMHead(BaseWSOLHead):
 
     The localization map of class ``c`` is ``CAM_c = sum_k w_ck X_k`` (the
     classifier's weights applied at every pixel, without the bias),
-    upsampled bilinearly to the network input and min-max normalised.
+    upsampled bicubically to the network input (as the WSOL-evaluation
+    reference, clovaai/wsolevaluation, resizes its CAMs) and min-max
+    normalised.
 
     Args:
         num_classes (int): Number of categories.
@@ -29,6 +31,8 @@ class CAMHead(BaseWSOLHead):
         loc_threshold (float): Threshold of ``pred_bbox`` on the min-max
             normalised CAM. Defaults to 0.2 (a common CAM choice; tune it on
             the val split with ``tools/analysis_tools/search_threshold.py``).
+        upsample_mode (str): ``'bicubic'`` (default, the reference's) or
+            ``'bilinear'``.
         loss (dict): Classification loss config.
         topk (int | tuple[int]): Top-k accuracy for ``cal_acc``.
         cal_acc (bool): Log training accuracy. Defaults to False.
@@ -40,11 +44,15 @@ class CAMHead(BaseWSOLHead):
                  in_channels: int,
                  cam_target: str = 'pred',
                  loc_threshold: float = 0.2,
+                 upsample_mode: str = 'bicubic',
                  init_cfg: Optional[dict] = dict(
                      type='Normal', layer='Linear', std=0.01),
                  **kwargs) -> None:
         super().__init__(
-            loc_threshold=loc_threshold, init_cfg=init_cfg, **kwargs)
+            loc_threshold=loc_threshold,
+            upsample_mode=upsample_mode,
+            init_cfg=init_cfg,
+            **kwargs)
         if num_classes <= 0:
             raise ValueError(f'num_classes={num_classes} must be positive')
         if cam_target not in CAM_TARGETS:

@@ -43,3 +43,20 @@ def test_frozen_stages_and_norm_eval():
     assert all(not m.training for m in model.modules()
                if isinstance(m, _BatchNorm))
     assert all(p.requires_grad for p in model.parameters())
+
+
+def test_extra_dropout_in_training_only():
+    model = WSOLInceptionV3(extra_dropout=0.5)
+    x = torch.rand(1, 3, 64, 64)
+    model.eval()
+    with torch.no_grad():
+        ref = model(x)[0]
+        torch.testing.assert_close(model(x)[0], ref)
+        model.train()
+        torch.manual_seed(0)
+        dropped = model(x)[0]
+    # the last dropout zeroes about half of the output, scaled by 2 the rest
+    zero_share = (dropped == 0).float().mean().item()
+    assert zero_share > (ref == 0).float().mean().item() + 0.2
+    with pytest.raises(ValueError, match='extra_dropout'):
+        WSOLInceptionV3(extra_dropout=1.0)

@@ -59,3 +59,22 @@ def test_loss_and_bad_args():
         CAMHead(num_classes=3, in_channels=2, cam_target='both')
     with pytest.raises(ValueError, match='no pooling neck'):
         head((torch.rand(2, 2), ))
+
+
+def test_cam_upsampled_bicubically_and_threshold_recorded():
+    import torch.nn.functional as F
+    head = _head()
+    x = torch.rand(1, 2, 7, 7)
+    meta = dict(img_shape=(56, 56), ori_shape=(56, 56))
+    pred = head.predict((x, ), [DataSample(metainfo=meta).set_gt_label(2)])[0]
+    cam = head.class_activation_maps((x, ), pred.pred_label.view(1))
+    up = F.interpolate(cam, size=(56, 56), mode='bicubic',
+                       align_corners=False)[0, 0]
+    up = (up - up.min()) / (up.max() - up.min())
+    torch.testing.assert_close(pred.loc_map, up)
+    # the one box threshold travels with the prediction (WSOLMetric uses it)
+    assert pred.loc_threshold == head.loc_threshold == 0.2
+    bilinear = CAMHead(num_classes=3, in_channels=2, upsample_mode='bilinear')
+    assert bilinear.upsample_mode == 'bilinear'
+    with pytest.raises(ValueError, match='upsample_mode'):
+        CAMHead(num_classes=3, in_channels=2, upsample_mode='nearest')

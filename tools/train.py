@@ -18,6 +18,7 @@ from fam_mm.utils import (
     setup_cpu_distributed,
     teardown_distributed,
 )
+from fam_mm.utils.batch_recipe import report_batch_recipe
 
 
 def parse_args(argv=None):
@@ -129,6 +130,7 @@ def main(argv=None):
     cfg = merge_args(Config.fromfile(args.config), args)
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
+    report_batch_recipe(runner)  # total batch and lr vs the recipe's
     runner.train()
     teardown_distributed()
     return runner

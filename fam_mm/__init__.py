@@ -5,10 +5,11 @@ config) registers every fam-mm module into mmpretrain's registries and makes
 checkpoint resume work under ``torch.load(weights_only=True)``.
 """
 from .utils.checkpoint_safety import register_checkpoint_safe_globals
-from .utils.mmcv_check import check_mmcv
+from .utils.mmcv_check import check_mmcv, silence_mmcv_lite_warning
 from .version import __version__
 
 check_mmcv()
+silence_mmcv_lite_warning()
 register_checkpoint_safe_globals()
 
 # Importing the sub-packages registers their modules (MODELS, DATASETS,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Distributed testing with torchrun.
 # Usage: bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py options...]
-# Env: NNODES (1), NODE_RANK (0), PORT (29500), MASTER_ADDR (127.0.0.1).
+# Env: NNODES (1), NODE_RANK (0), PORT (29500), MASTER_ADDR (127.0.0.1),
+#      PYTHON (default: the project's .venv/bin/python, else python on PATH).
 # On a machine without GPUs the processes use the gloo backend on the CPU.
 set -euo pipefail
 if [ $# -lt 3 ]; then
@@ -16,8 +17,9 @@ NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
-PYTHON=${PYTHON:-python}
 cd "$(dirname "$0")/.."
+# PYTHON, else the project's .venv, else python from PATH
+. tools/find_python.sh
 PYTHONPATH="$(pwd):${PYTHONPATH:-}" \
 exec "$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" \

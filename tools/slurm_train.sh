@@ -2,6 +2,7 @@
 # Training on a slurm cluster with srun.
 # Usage: [GPUS=8] [GPUS_PER_NODE=8] [CPUS_PER_TASK=5] [SRUN_ARGS=...] \
 #        bash tools/slurm_train.sh PARTITION JOB_NAME CONFIG WORK_DIR [options]
+# PYTHON defaults to the project's .venv/bin/python, else python on PATH.
 set -euo pipefail
 if [ $# -lt 4 ]; then
     echo "usage: $0 PARTITION JOB_NAME CONFIG WORK_DIR [train.py options...]" >&2
@@ -16,8 +17,9 @@ GPUS=${GPUS:-8}
 GPUS_PER_NODE=${GPUS_PER_NODE:-8}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-}
-PYTHON=${PYTHON:-python}
 cd "$(dirname "$0")/.."
+# PYTHON, else the project's .venv, else python from PATH
+. tools/find_python.sh
 export PYTHONPATH="$(pwd):${PYTHONPATH:-}"
 # shellcheck disable=SC2086  # SRUN_ARGS is a list of options
 exec srun -p "$PARTITION" \

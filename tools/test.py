@@ -12,8 +12,13 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from fam_mm.engine.hooks import use_rank_zero_logger
 from fam_mm.utils import (
+    InputError,
+    check_checkpoint_fits,
     exit_after_distributed_run,
+    run_tool,
+    set_data_root,
     setup_cpu_distributed,
     teardown_distributed,
 )
@@ -44,6 +49,10 @@ def parse_args(argv=None):
         action='store_true',
         help='also draw the FAM part maps in the visualizations')
     parser.add_argument(
+        '--data-root',
+        help='move every split (train, val, test) to this dataset root '
+        '(the same as --cfg-options data_root=DIR)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -62,8 +71,18 @@ def parse_args(argv=None):
 
 def merge_args(cfg: Config, args) -> Config:
     """Apply the command-line options to the config."""
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    options = dict(args.cfg_options or {})
+    data_root = options.pop('data_root', None)
+    if args.data_root is not None:
+        if data_root is not None and data_root != args.data_root:
+            raise InputError(f'--data-root {args.data_root} and --cfg-options '
+                             f'data_root={data_root} disagree')
+        data_root = args.data_root
+    if data_root is not None:
+        # the dataset configs copied `data_root` when the file was parsed
+        set_data_root(cfg, data_root)
+    if options:
+        cfg.merge_from_dict(options)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
@@ -104,13 +123,19 @@ def main(argv=None):
                 not osp.isfile(path):
             raise FileNotFoundError(f'{what} file not found: {path}')
     cfg = merge_args(Config.fromfile(args.config), args)
+    # rank 0 alone writes the test metrics' json (see RankZeroLoggerHook)
+    use_rank_zero_logger(cfg)
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
+    if osp.isfile(args.checkpoint):
+        # mmengine loads it with strict=False: a wrong num_classes would only
+        # be logged and a random head evaluated
+        check_checkpoint_fits(runner.model, args.checkpoint, args.config)
     metrics = runner.test()
     teardown_distributed()
     return metrics
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main, 'tools/test.py')
     exit_after_distributed_run()

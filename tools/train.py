@@ -13,8 +13,13 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from fam_mm.engine.hooks import use_rank_zero_logger
 from fam_mm.utils import (
+    InputError,
+    check_init_checkpoints,
     exit_after_distributed_run,
+    run_tool,
+    set_data_root,
     setup_cpu_distributed,
     teardown_distributed,
 )
@@ -51,6 +56,10 @@ def parse_args(argv=None):
         '--no-persistent-workers',
         action='store_true',
         help='disable persistent_workers in every dataloader')
+    parser.add_argument(
+        '--data-root',
+        help='move every split (train, val, test) to this dataset root '
+        '(the same as --cfg-options data_root=DIR)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -118,8 +127,18 @@ def merge_args(cfg: Config, args) -> Config:
     if args.no_persistent_workers:
         _set_loader_option(cfg, 'persistent_workers', False)
 
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    options = dict(args.cfg_options or {})
+    data_root = options.pop('data_root', None)
+    if args.data_root is not None:
+        if data_root is not None and data_root != args.data_root:
+            raise InputError(f'--data-root {args.data_root} and --cfg-options '
+                             f'data_root={data_root} disagree')
+        data_root = args.data_root
+    if data_root is not None:
+        # the dataset configs copied `data_root` when the file was parsed
+        set_data_root(cfg, data_root)
+    if options:
+        cfg.merge_from_dict(options)
     return cfg
 
 
@@ -128,6 +147,10 @@ def main(argv=None):
     if not osp.isfile(args.config):
         raise FileNotFoundError(f'config file not found: {args.config}')
     cfg = merge_args(Config.fromfile(args.config), args)
+    # before anything is built: an unreachable init_cfg URL fails here in
+    # one line, not deep in weight initialisation
+    check_init_checkpoints(cfg.model)
+    use_rank_zero_logger(cfg)
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     report_batch_recipe(runner)  # total batch and lr vs the recipe's
@@ -137,5 +160,5 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main, 'tools/train.py')
     exit_after_distributed_run()

@@ -4,8 +4,17 @@ from .dist import (
     setup_cpu_distributed,
     teardown_distributed,
 )
+from .run_checks import (
+    InputError,
+    check_checkpoint_fits,
+    check_init_checkpoints,
+    run_tool,
+    set_data_root,
+)
 
 __all__ = [
     'register_checkpoint_safe_globals', 'setup_cpu_distributed',
-    'teardown_distributed', 'exit_after_distributed_run'
+    'teardown_distributed', 'exit_after_distributed_run', 'InputError',
+    'check_checkpoint_fits', 'check_init_checkpoints', 'run_tool',
+    'set_data_root'
 ]

@@ -1,4 +1,5 @@
 """Which mmcv fam-mm runs on (mmcv-lite or full mmcv 2.x)."""
+import warnings
 from typing import Tuple
 
 #: mmcv versions fam-mm works with: [min, max)
@@ -40,3 +41,18 @@ def check_mmcv() -> str:
         raise ImportError(f'fam-mm needs mmcv {low} <= version < {high}, '
                           f'found {version}: {hint}')
     return version
+
+
+def silence_mmcv_lite_warning() -> None:
+    """Hide mmcv-lite's ``MultiScaleDeformableAttention`` import warning.
+
+    mmpretrain's models import ``mmcv.cnn.bricks.transformer``, which warns
+    (two lines on stderr, in every command, ``--help`` included) that
+    mmcv-lite has no compiled ``MultiScaleDeformableAttention``. fam-mm uses
+    no compiled op, so the warning says nothing about a fam-mm run; only
+    this message is filtered, and only in processes that import fam_mm.
+    """
+    warnings.filterwarnings(
+        'ignore',
+        message='Fail to import ``MultiScaleDeformableAttention``',
+        category=UserWarning)

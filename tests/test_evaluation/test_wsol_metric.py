@@ -101,8 +101,9 @@ def test_best_cam_threshold_and_curve():
     m[2:18, 5:25] = 0.5
     m[5:15, 10:20] = 1.0
     _, out = _run([_sample(m, GT)], iou_thrs=(50, ))
-    # level int(t * 255) must reach 127 = q(0.5): t = 0.5 is the first
-    assert out['best_cam_threshold'] == pytest.approx(50.0)
+    # level int(t * 255) must reach 127 = q(0.5): t = 0.5 is the first;
+    # reported as a fraction, the unit of the configs' loc_threshold
+    assert out['best_cam_threshold'] == pytest.approx(0.5)
     assert out['maxboxacc_iou50'] == 100.0
 
 
@@ -151,6 +152,24 @@ def test_top5_logic():
     assert out['top1_cls'] == 0.0 and out['top1_loc'] == 0.0
     _, out = _run([_sample(_rect(), GT, gt_label=5, scores=scores)])
     assert out['top5_cls'] == 0.0 and out['top5_loc'] == 0.0
+
+
+@pytest.mark.parametrize('num_classes', [3, 5, 6])
+def test_top5_left_out_with_few_classes(num_classes):
+    """With 5 classes or fewer every label is in the top 5 (top5_cls would
+    be 100 whatever the model does): the keys are left out."""
+    scores = np.linspace(1, 0.5, num_classes)
+    # GT label last: never the top-1 prediction
+    samples = [
+        _sample(_rect(), GT, gt_label=num_classes - 1, scores=scores, idx=i)
+        for i in range(2)
+    ]
+    _, out = _run(samples)
+    assert out['top1_cls'] == 0.0
+    if num_classes <= 5:
+        assert 'top5_cls' not in out and 'top5_loc' not in out
+    else:  # the 6th of 6 classes is outside the top 5
+        assert out['top5_cls'] == 0.0 and out['top5_loc'] == 0.0
 
 
 @pytest.mark.parametrize('change,match', [
@@ -223,9 +242,10 @@ def test_through_mmengine_evaluator():
         samples.append(ds)
     evaluator.process(samples)
     out = evaluator.evaluate(3)
+    # 3 classes: no top5_* (see test_top5_left_out_with_few_classes)
     expected = {
-        'top1_cls', 'top5_cls', 'top1_loc', 'top5_loc', 'gt_known_loc',
-        'maxboxacc_iou30', 'maxboxacc_iou50', 'maxboxacc_iou70',
+        'top1_cls', 'top1_loc', 'gt_known_loc', 'maxboxacc_iou30',
+        'maxboxacc_iou50', 'maxboxacc_iou70',
         'maxboxaccv2', 'best_cam_threshold', 'mean_iou', 'empty_box_rate'
     }
     assert set(out) == {f'wsol/{k}' for k in expected}

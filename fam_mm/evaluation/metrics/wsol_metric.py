@@ -114,8 +114,11 @@ class WSOLMetric(BaseMetric):
     threshold, a collapsed map), ``maxboxacc_iou{t}`` for
     each ``t`` in ``iou_thrs``, ``maxboxaccv2`` and ``best_cam_threshold``
     (the CAM threshold maximising the box accuracy at IoU 50, or at the
-    middle of ``iou_thrs`` when 50 is absent, in percent of the map maximum;
-    the lowest one on ties, as ``np.argmax`` over the reference's curve).
+    middle of ``iou_thrs`` when 50 is absent, as a fraction of the map
+    maximum in ``[0, 1)`` like the configs' ``loc_threshold``, *not* in
+    percent; the lowest one on ties, as ``np.argmax`` over the reference's
+    curve). ``top5_cls`` and ``top5_loc`` are left out when the model scores
+    5 classes or fewer (every label would be in the top 5).
     With ``loc_threshold_search`` also ``best_loc_threshold`` (percent) and
     ``best_loc_threshold_gt_known_loc``.
     """
@@ -169,6 +172,7 @@ class WSOLMetric(BaseMetric):
             top1_loc=0,
             top5_loc=0,
             gt_known_loc=0,
+            few_classes=0,  # samples scored over <= 5 classes
             empty_box=0,
             iou_sum=0,  # in units of _IOU_UNIT: exact, order-free sums
             box_hits=np.zeros((len(self.iou_thrs), len(self.cam_thresholds)),
@@ -323,6 +327,7 @@ class WSOLMetric(BaseMetric):
         counters['gt_known_loc'] += int(gt_known)
         counters['top1_loc'] += int(gt_known and top1_ok)
         counters['top5_loc'] += int(gt_known and top5_ok)
+        counters['few_classes'] += int(scores.size <= 5)
         counters['iou_sum'] += int(round(iou / _IOU_UNIT))
         if self.loc_threshold_search:
             counters['search_hits'] += np.array([
@@ -410,8 +415,13 @@ class WSOLMetric(BaseMetric):
             ref = self.iou_thrs.index(50.0)
         else:
             ref = len(self.iou_thrs) // 2
+        # a fraction of the map maximum, as the configs' loc_threshold
         metrics['best_cam_threshold'] = round(
-            float(self.cam_thresholds[int(np.argmax(curves[ref]))]) * 100, 6)
+            float(self.cam_thresholds[int(np.argmax(curves[ref]))]), 6)
+        if total['few_classes'] == num:
+            # with <= 5 classes every label is in the top 5: top5_cls would
+            # be 100 and top5_loc gt_known_loc, saying nothing
+            del metrics['top5_cls'], metrics['top5_loc']
         if self.loc_threshold_search:
             thr, acc = select_loc_threshold(total['search_hits'], num,
                                             self.loc_threshold_candidates)

@@ -200,6 +200,25 @@ def check_boxes(boxes: np.ndarray,
     raise AnnotationError(msg, path, int(linenos[i]))
 
 
+def check_not_empty(records: Sequence, what: str, path: str) -> None:
+    """Fail clearly on a split without images.
+
+    mmengine would otherwise fail while serialising the empty list, deep
+    inside ``BaseDataset.full_init`` ("need at least one array to
+    concatenate").
+
+    Args:
+        records (Sequence): The split's records.
+        what (str): The split, e.g. ``"split 'val'"``.
+        path (str): The file or folder that lists the images.
+
+    Raises:
+        AnnotationError: When ``records`` is empty.
+    """
+    if len(records) == 0:
+        raise AnnotationError(f'no image in {what}', path)
+
+
 def index_by_id(path: str, ids: Sequence[str],
                 linenos: Sequence[int]) -> Dict[str, int]:
     """Map image ids to their position, rejecting duplicates.

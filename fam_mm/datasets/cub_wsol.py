@@ -11,6 +11,7 @@ from PIL import Image
 from .annotation_utils import (
     AnnotationError,
     check_boxes,
+    check_not_empty,
     index_by_id,
     parse_column,
     read_table,
@@ -53,8 +54,9 @@ def load_cub_records(data_root: str,
     Returns:
         list[dict]: In ``images.txt`` order, dicts with ``img_id`` (path
         relative to ``images/``), ``gt_label`` (0-based), ``gt_bboxes``
-        (float32 ``(1, 4)``), ``is_train`` (bool) and ``lineno`` (the line in
-        ``images.txt``).
+        (float32 ``(1, 4)``), ``is_train`` (bool), ``lineno`` (the line in
+        ``images.txt``), ``label_lineno`` and ``box_lineno`` (the lines in
+        ``image_class_labels.txt`` and ``bounding_boxes.txt``).
     """
     if split not in (None, 'train', 'test'):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
@@ -94,6 +96,8 @@ def load_cub_records(data_root: str,
                                            'image_id class_id')
     labels = np.empty(num, dtype=np.int64)
     labels[owners] = parse_column([r[1] for r in rows], path, lines, int) - 1
+    label_lines = np.empty(num, dtype=np.int64)
+    label_lines[owners] = lines
     if num and labels.min() < 0:
         bad = int(np.flatnonzero(labels[owners] < 0)[0])
         raise AnnotationError('class ids are 1-based: got 0 or less', path,
@@ -133,6 +137,7 @@ def load_cub_records(data_root: str,
                 gt_bboxes=boxes[i:i + 1].copy(),
                 is_train=bool(is_train[i]),
                 lineno=id_lines[i],
+                label_lineno=int(label_lines[i]),
                 box_lineno=int(box_lines[i])))
     return records
 
@@ -201,8 +206,14 @@ class CUBWSOL(BaseDataset):
         self.split = split
         self.annotation_only = annotation_only
         self.box_tolerance = box_tolerance
+        # CUB's 200 names only when there is no classes.txt; the labels are
+        # checked against them in load_data_list
+        self._default_classes = False
         if classes is None:
-            classes = load_cub_classes(data_root) or CUB_CATEGORIES
+            classes = load_cub_classes(data_root)
+            if classes is None:
+                self._default_classes = True
+                classes = CUB_CATEGORIES
         super().__init__(
             ann_file='images.txt',
             data_root=data_root,
@@ -218,14 +229,27 @@ class CUBWSOL(BaseDataset):
             list[dict]: One dict per image of the split.
         """
         records = load_cub_records(self.data_root, self.split)
+        check_not_empty(
+            records, f'split {self.split!r} (train_test_split.txt marks no '
+            f'image as {self.split})', osp.join(self.data_root, 'images.txt'))
         num_classes = len(self.CLASSES)
+        labels_file = osp.join(self.data_root, 'image_class_labels.txt')
         for record in records:
             record['img_path'] = osp.join(self.img_prefix, record['img_id'])
             if record['gt_label'] >= num_classes:
                 raise AnnotationError(
-                    f'class index {record["gt_label"] + 1} is out of range '
-                    f'for {num_classes} classes',
-                    osp.join(self.data_root, 'image_class_labels.txt'))
+                    f'class id {record["gt_label"] + 1} is out of range '
+                    f'for {num_classes} classes', labels_file,
+                    record['label_lineno'])
+        used = {record['gt_label'] for record in records}
+        if self._default_classes and len(used) < num_classes:
+            # not CUB-200-2011 itself: its 200 names would be wrong
+            raise AnnotationError(
+                f'no classes.txt, and the {self.split} split uses '
+                f'{len(used)} class ids (up to {max(used) + 1}), not '
+                f"CUB-200-2011's {num_classes}: write classes.txt "
+                '("class_id name" lines) or set the dataset\'s `classes`',
+                osp.join(self.data_root, 'classes.txt'))
         if not self.annotation_only:
             check_image_files(records, self.ann_file,
                               [r['lineno'] for r in records])
@@ -243,7 +267,7 @@ class CUBWSOL(BaseDataset):
                 osp.join(self.data_root, 'bounding_boxes.txt'),
                 [r['box_lineno'] for r in records], self.box_tolerance)
         for record in records:
-            for key in ('is_train', 'lineno', 'box_lineno'):
+            for key in ('is_train', 'lineno', 'label_lineno', 'box_lineno'):
                 record.pop(key)
         return records
 

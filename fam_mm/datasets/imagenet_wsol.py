@@ -10,7 +10,12 @@ from mmengine.logging import MMLogger
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
-from .annotation_utils import AnnotationError, check_boxes, iter_lines
+from .annotation_utils import (
+    AnnotationError,
+    check_boxes,
+    check_not_empty,
+    iter_lines,
+)
 from .wsol_metadata import check_image_files
 
 IMG_EXTENSIONS = ('.JPEG', '.jpeg', '.jpg', '.JPG', '.png', '.PNG')
@@ -289,10 +294,14 @@ class ImageNetWSOL(BaseDataset):
         """
         wnid_to_idx = {wnid: i for i, wnid in enumerate(self.CLASSES)}
         if self.split == 'train':
-            return self._load_train(wnid_to_idx)
+            records = self._load_train(wnid_to_idx)
+            check_not_empty(records, "split 'train'", self.img_prefix)
+            return records
         records, xml_paths = load_imagenet_val_records(self.ann_dir,
                                                        wnid_to_idx,
                                                        self.box_tolerance)
+        check_not_empty(records, "split 'val' (no .xml box file)",
+                        self.ann_dir)
         for record in records:
             stem = record['img_id']
             path = osp.join(self.img_prefix, stem + '.JPEG')

@@ -26,6 +26,7 @@ from mmpretrain.registry import DATASETS
 from .annotation_utils import (
     AnnotationError,
     check_boxes,
+    check_not_empty,
     index_by_id,
     iter_lines,
     parse_column,
@@ -228,6 +229,7 @@ class WSOLMetadataDataset(BaseDataset):
         records = load_wsol_metadata(self.split_dir, self.box_tolerance)
         num_classes = len(self.CLASSES) if self.CLASSES else None
         ids_file = osp.join(self.split_dir, 'image_ids.txt')
+        check_not_empty(records, f'split {self.split!r}', ids_file)
         labels_file = osp.join(self.split_dir, 'class_labels.txt')
         for record in records:
             if num_classes is not None and record['gt_label'] >= num_classes:

@@ -109,3 +109,41 @@ def test_cub_missing_entry(cub_root):
             AnnotationError,
             match=r"images.txt, line 4: image id '4' has no entry"):
         CUBWSOL(cub_root, split='test')
+
+
+def test_cub_label_out_of_range_names_the_line(cub_root):
+    path = osp.join(cub_root, 'image_class_labels.txt')
+    lines = open(path).read().splitlines()
+    lines[2] = '3 3'  # 3 classes, classes.txt lists 2
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    with pytest.raises(
+            AnnotationError,
+            match=r'image_class_labels.txt, line 3: class id 3 is out of '
+            r'range for 2 classes'):
+        CUBWSOL(cub_root, split='train')
+
+
+def test_cub_without_classes_txt(cub_root):
+    """Without classes.txt, a CUB-layout dataset of 2 classes fails instead
+    of silently taking CUB-200-2011's 200 bird names; with classes given it
+    loads."""
+    os.remove(osp.join(cub_root, 'classes.txt'))
+    with pytest.raises(
+            AnnotationError,
+            match=r"classes.txt: no classes.txt, and the train split uses 2 "
+            r"class ids \(up to 2\), not CUB-200-2011's 200"):
+        CUBWSOL(cub_root, split='train')
+    ds = CUBWSOL(cub_root, split='train', classes=['a', 'b'])
+    assert ds.CLASSES == ('a', 'b')
+
+
+def test_cub_empty_split(cub_root):
+    path = osp.join(cub_root, 'train_test_split.txt')
+    with open(path, 'w') as f:
+        f.write('\n'.join(f'{i} 0' for i, *_ in IMAGES) + '\n')
+    with pytest.raises(
+            AnnotationError,
+            match=r"images.txt: no image in split 'train' \(train_test_split"
+            r".txt marks no image as train\)"):
+        CUBWSOL(cub_root, split='train')

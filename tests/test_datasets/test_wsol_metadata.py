@@ -205,3 +205,17 @@ def test_label_out_of_range(tmp_path, make_split):
             metadata_root=meta,
             annotation_only=True,
             classes=['only'])
+
+
+def test_empty_split(tmp_path, make_split):
+    """A split that lists no image fails naming image_ids.txt (mmengine
+    would fail later with "need at least one array to concatenate")."""
+    data, meta = make_split(str(tmp_path), images=False)
+    for name in ('image_ids.txt', 'class_labels.txt', 'image_sizes.txt',
+                 'localization.txt'):
+        open(osp.join(meta, 'test', name), 'w').close()
+    with pytest.raises(
+            AnnotationError, match=r"test/image_ids.txt: no image in split "
+            r"'test'$"):
+        WSOLMetadataDataset(
+            data_root=data, metadata_root=meta, annotation_only=True)

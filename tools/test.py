@@ -22,6 +22,7 @@ from fam_mm.utils import (
     setup_cpu_distributed,
     teardown_distributed,
 )
+from fam_mm.utils.empty_box_check import warn_on_empty_boxes
 
 
 def parse_args(argv=None):
@@ -132,6 +133,7 @@ def main(argv=None):
         # be logged and a random head evaluated
         check_checkpoint_fits(runner.model, args.checkpoint, args.config)
     metrics = runner.test()
+    warn_on_empty_boxes(metrics)  # a collapsed map gives empty boxes
     teardown_distributed()
     return metrics
 

@@ -2,9 +2,13 @@
 
 Runs the model on the **val** dataloader through mmengine's Runner with a
 ``WSOLMetric`` that counts GT-known hits at every candidate ``loc_threshold``
-(``loc_threshold_search=True``), prints the accuracy curve and the best
-threshold, and the ``--cfg-options`` line that freezes it for the test set,
-as the WSOL protocol (Choe et al., CVPR 2020) prescribes.
+(``loc_threshold_search=True``), prints the accuracy curve, the best
+threshold and the exact ``tools/test.py`` command that freezes it for the
+test set (``model.head.loc_threshold``, the one box threshold of the metrics,
+``pred_bbox``, ``--out`` records and ``--show-dir`` pictures), as the WSOL
+protocol (Choe et al., CVPR 2020) prescribes. Works with every shipped
+config: nothing is trained or saved (the checkpoint hook, whose
+``save_best`` needs a training run, is switched off).
 
 Example::
 
@@ -13,7 +17,8 @@ Example::
 """
 import argparse
 import os.path as osp
-from typing import Dict, Tuple
+import shlex
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.config import Config, DictAction
@@ -87,17 +92,120 @@ def summarize(curve: Dict[float, float]) -> Tuple[float, float]:
         list(curve.values()), 100, list(curve.keys()))
 
 
+def search_config(cfg: Config, checkpoint: str, candidates: np.ndarray,
+                  work_dir: str) -> Config:
+    """Turn a training/test config into a threshold-search run on val.
+
+    Args:
+        cfg (Config): Any shipped config (``val_dataloader`` and a
+            ``WSOLMetric`` ``val_evaluator``).
+        checkpoint (str): The weights to evaluate.
+        candidates (np.ndarray): Candidate thresholds.
+        work_dir (str): Directory for the logs.
+
+    Returns:
+        Config: ``cfg`` updated in place: search-mode evaluator, no
+        checkpoint hook (``Runner.val`` before any training would crash in
+        its ``save_best``), no custom hooks (they watch training), weights
+        loaded from ``checkpoint``.
+
+    Raises:
+        ValueError: If the config has no val split or no ``WSOLMetric``.
+    """
+    if cfg.get('val_dataloader') is None or cfg.get('val_evaluator') is None:
+        raise ValueError('the config has no val_dataloader/val_evaluator: '
+                         'the threshold is searched on the val '
+                         '(train-fullsup) split only')
+    cfg.work_dir = work_dir
+    cfg.load_from = checkpoint
+    cfg.resume = False
+    cfg.val_evaluator = enable_search(cfg.val_evaluator, candidates)
+    cfg.default_hooks = cfg.get('default_hooks') or {}
+    cfg.default_hooks['checkpoint'] = None
+    cfg.custom_hooks = []
+    return cfg
+
+
+def evaluator_threshold_keys(evaluator_cfg) -> List[str]:
+    """``--cfg-options`` keys of the ``WSOLMetric`` s of a
+    ``test_evaluator`` that set their own ``loc_threshold``.
+
+    Such a value must equal the head's (``WSOLMetric`` refuses two
+    thresholds), so the frozen one is given to both.
+
+    Args:
+        evaluator_cfg (dict | list[dict] | None): ``test_evaluator``.
+
+    Returns:
+        list[str]: e.g. ``['test_evaluator.loc_threshold']``.
+    """
+    if evaluator_cfg is None:
+        return []
+    if isinstance(evaluator_cfg, (list, tuple)):
+        items = [(f'test_evaluator.{i}.', e)
+                 for i, e in enumerate(evaluator_cfg)]
+    else:
+        items = [('test_evaluator.', evaluator_cfg)]
+    return [
+        f'{prefix}loc_threshold' for prefix, metric in items
+        if str(metric.get('type', '')).split('.')[-1] == 'WSOLMetric'
+        and metric.get('loc_threshold') is not None
+    ]
+
+
+def freeze_command(config: str,
+                   checkpoint: str,
+                   threshold: float,
+                   cfg_options: Optional[Sequence[str]] = None,
+                   evaluator_keys: Sequence[str] = ()) -> str:
+    """The ``tools/test.py`` command that tests with ``threshold``.
+
+    Args:
+        config (str): Config path, as given.
+        checkpoint (str): Checkpoint path, as given.
+        threshold (float): The chosen box threshold.
+        cfg_options (Sequence[str], optional): The ``key=value`` options of
+            the search, repeated so that the test sees the same model.
+        evaluator_keys (Sequence[str]): Evaluator keys that must get the
+            same value (see :func:`evaluator_threshold_keys`).
+
+    Returns:
+        str: A shell command line.
+    """
+    keys = ['model.head.loc_threshold', *evaluator_keys]
+    options = [o for o in (cfg_options or [])
+               if o.split('=', 1)[0] not in keys]
+    options += [f'{key}={threshold:.4g}' for key in keys]
+    return ' '.join(
+        shlex.quote(a) for a in ['python', 'tools/test.py', config,
+                                 checkpoint, '--cfg-options', *options])
+
+
+def _raw_cfg_options(argv: Optional[List[str]]) -> List[str]:
+    """The ``key=value`` words after ``--cfg-options`` on the command line."""
+    import sys
+    words = list(sys.argv[1:] if argv is None else argv)
+    if '--cfg-options' not in words:
+        return []
+    out = []
+    for word in words[words.index('--cfg-options') + 1:]:
+        if word.startswith('--'):
+            break
+        out.append(word)
+    return out
+
+
 def main(argv=None):
     args = parse_args(argv)
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    cfg.work_dir = args.work_dir or osp.join(
+    work_dir = args.work_dir or osp.join(
         './work_dirs',
         osp.splitext(osp.basename(args.config))[0] + '_threshold_search')
-    cfg.load_from = args.checkpoint
     candidates = np.arange(*args.candidates)
-    cfg.val_evaluator = enable_search(cfg.val_evaluator, candidates)
+    evaluator_keys = evaluator_threshold_keys(cfg.get('test_evaluator'))
+    search_config(cfg, args.checkpoint, candidates, work_dir)
 
     runner = Runner.from_cfg(cfg)
     runner.val()
@@ -109,7 +217,9 @@ def main(argv=None):
         print(f'  {thr:.4f}: {value:.2f}')
     print(f'best loc_threshold: {best:.4f} (GT-known Loc {acc:.2f}%)')
     print('freeze it for the test set with:')
-    print(f'  --cfg-options test_evaluator.loc_threshold={best:.4g}')
+    print('  ' + freeze_command(args.config, args.checkpoint, best,
+                                _raw_cfg_options(argv), evaluator_keys))
+    return best, acc
 
 
 if __name__ == '__main__':

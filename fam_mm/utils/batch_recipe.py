@@ -58,7 +58,7 @@ def describe_batch_recipe(cfg: Config,
     scale_cfg = cfg.get('auto_scale_lr') or {}
     base = scale_cfg.get('base_batch_size')
     scaled = bool(scale_cfg.get('enable', False)) and base is not None
-    effective_lr = lr * total / base if scaled else lr
+    effective_lr = lr * total / base if scaled and base else lr
     mults = _lr_multipliers(cfg)
     lr_text = f'lr {effective_lr:.6g}' + (f' ({"; ".join(mults)})'
                                          if mults else '')

@@ -1,3 +1,20 @@
-from .wsol_drawing import draw_wsol_sample, map_to_original, overlay_heatmap
+from .wsol_drawing import (
+    DISPLAY_MIN_SIZE,
+    GT_COLOR,
+    METHOD_COLORS,
+    PRED_COLOR,
+    Panel,
+    colorize,
+    compose_figure,
+    display_size,
+    draw_wsol_grid,
+    draw_wsol_sample,
+    map_to_original,
+    overlay_heatmap,
+)
 
-__all__ = ['draw_wsol_sample', 'map_to_original', 'overlay_heatmap']
+__all__ = [
+    'DISPLAY_MIN_SIZE', 'GT_COLOR', 'METHOD_COLORS', 'PRED_COLOR', 'Panel',
+    'colorize', 'compose_figure', 'display_size', 'draw_wsol_grid',
+    'draw_wsol_sample', 'map_to_original', 'overlay_heatmap'
+]

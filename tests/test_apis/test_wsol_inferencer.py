@@ -11,6 +11,7 @@ from mmpretrain.structures import DataSample
 
 from fam_mm.apis import WSOLInferencer
 from fam_mm.evaluation.functional import extract_bbox
+from fam_mm.visualization import display_size
 
 
 def _load_helpers():
@@ -209,17 +210,24 @@ def test_show_dir_writes_pngs(files, tmp_path):
     images = files['images']
     out = tmp_path / 'vis'
     inferencer(images + [cv2.imread(images[0])], show_dir=str(out))
+    sizes = []
     for path, (h, w) in zip(images, tiny.IMAGE_SHAPES):
         drawn = cv2.imread(
             str(out / (osp.splitext(osp.basename(path))[0] + '.png')))
-        assert drawn is not None and drawn.shape == (h, w, 3)
+        # the image upsampled for display, plus title, legend, colour bar
+        disp_h, disp_w = display_size((h, w))
+        assert drawn is not None and drawn.ndim == 3
+        assert disp_h < drawn.shape[0] < disp_h + 80
+        assert disp_w < drawn.shape[1] < 2 * disp_w
+        sizes.append(drawn.shape)
     # arrays are named by their position in the call
-    assert cv2.imread(str(out / '000003.png')).shape == (40, 64, 3)
-    # with part maps: main panel + 3 parts separated by 4-pixel gaps
+    assert cv2.imread(str(out / '000003.png')).shape == sizes[0]
+    # with part maps: main panel + 3 part panels side by side
     out_parts = tmp_path / 'vis_parts'
     inferencer(images[:1], show_dir=str(out_parts), draw_part_maps=True)
     drawn = cv2.imread(str(out_parts / 'img_0.png'))
-    assert drawn.shape == (40, 64 + 3 * (64 + 4), 3)
+    assert drawn.shape[0] == sizes[0][0]
+    assert drawn.shape[1] > 4 * display_size(tiny.IMAGE_SHAPES[0])[1]
 
 
 def test_built_model_and_config_object(files):

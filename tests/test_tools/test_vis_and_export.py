@@ -9,6 +9,7 @@ import pytest
 
 from fam_mm.apis import WSOLInferencer
 from fam_mm.evaluation.metrics import pseudo_boxes_to_coco
+from fam_mm.visualization import display_size
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -66,8 +67,10 @@ def test_image_demo(files, tmp_path, capsys):
         assert 'box [' in line
         h, w = cv2.imread(path).shape[:2]
         drawn = cv2.imread(str(show_dir / (_stem(path) + '.png')))
-        # main panel + 3 part maps, 4-pixel gaps
-        assert drawn.shape == (h, w + 3 * (w + 4), 3)
+        # main panel + 3 part maps, each at the display size
+        disp_h, disp_w = display_size((h, w))
+        assert disp_h < drawn.shape[0] < disp_h + 80
+        assert drawn.shape[1] > 4 * disp_w
 
 
 def test_vis_fam(files, tmp_path, capsys):
@@ -86,7 +89,10 @@ def test_vis_fam(files, tmp_path, capsys):
     for path, name in zip(paths, names):
         drawn = cv2.imread(str(out_dir / (name + '.png')))
         assert drawn is not None
-        assert drawn.shape == cv2.imread(path).shape
+        # no part maps: the map panel and the colour bar
+        disp_h, disp_w = display_size(cv2.imread(path).shape[:2])
+        assert disp_h < drawn.shape[0] < disp_h + 80
+        assert disp_w < drawn.shape[1] < 2 * disp_w
     with pytest.raises(FileNotFoundError):
         vis.main([
             files['CAM_cfg'],

@@ -11,18 +11,20 @@ from mmengine.visualization import Visualizer
 from mmpretrain.registry import HOOKS
 from mmpretrain.structures import DataSample
 
-from fam_mm.visualization import draw_wsol_sample
+from fam_mm.visualization import DISPLAY_MIN_SIZE, draw_wsol_sample
 
 
 @HOOKS.register_module()
 class WSOLVisualizationHook(Hook):
     """Draw every ``interval``-th val/test prediction on its original image.
 
-    Each picture shows the localization map as a heat-map overlay, the
-    predicted box (yellow), the GT box(es) (green) and the predicted / GT
-    class names; with ``draw_part_maps`` the FAM part maps follow on the
-    right (paper Fig. 5; the head must be built with
-    ``return_part_maps=True``).
+    Each picture (:func:`fam_mm.visualization.draw_wsol_sample`) shows the
+    localization map as a heat-map overlay, the predicted box (yellow), the
+    GT box(es) (green) and the predicted / GT class names, with a legend of
+    the box colours and a colour bar of the map values; with
+    ``draw_part_maps`` the FAM part maps follow on the right, titled
+    ``part 1`` .. ``part K`` (paper Fig. 5; the head must be built with
+    ``return_part_maps=True``). Small images are upsampled for display.
 
     Pictures go through mmengine's current ``Visualizer`` (so the
     configured backends, e.g. ``LocalVisBackend`` or
@@ -38,6 +40,10 @@ class WSOLVisualizationHook(Hook):
             visualizer's backends).
         draw_part_maps (bool): Draw the part maps. Defaults to False.
         wait_time (float): Seconds to show each window. Defaults to 0.
+        map_title (str): Title of the map panel, e.g. ``'FAM map'``.
+            Defaults to ``'localization map'``.
+        min_size (int): Short side to which smaller images are upsampled
+            for display. Defaults to 192.
     """
 
     priority = 'NORMAL'
@@ -48,7 +54,9 @@ class WSOLVisualizationHook(Hook):
                  show: bool = False,
                  out_dir: Optional[str] = None,
                  draw_part_maps: bool = False,
-                 wait_time: float = 0.) -> None:
+                 wait_time: float = 0.,
+                 map_title: str = 'localization map',
+                 min_size: int = DISPLAY_MIN_SIZE) -> None:
         if interval < 1:
             raise ValueError(f'interval must be >= 1, got {interval}')
         self.enable = enable
@@ -57,6 +65,8 @@ class WSOLVisualizationHook(Hook):
         self.out_dir = out_dir
         self.draw_part_maps = draw_part_maps
         self.wait_time = wait_time
+        self.map_title = map_title
+        self.min_size = min_size
         self._warned_no_path = False
 
     def _draw_batch(self, runner: Runner, batch_idx: int, data_batch: dict,
@@ -89,7 +99,9 @@ class WSOLVisualizationHook(Hook):
             image = mmcv.imfrombytes(get(img_path), channel_order='rgb')
             drawn = draw_wsol_sample(
                 visualizer, image, sample, classes=classes,
-                draw_part_maps=self.draw_part_maps)
+                draw_part_maps=self.draw_part_maps,
+                min_size=self.min_size,
+                map_title=self.map_title)
             name = f'{prefix}_{index:06d}_' + \
                 osp.splitext(osp.basename(img_path))[0]
             if out_dir is not None:

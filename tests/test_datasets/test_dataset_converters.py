@@ -92,6 +92,23 @@ def test_prepare_cub_reports_bad_box(cub_root, capsys):
         capsys.readouterr().out
 
 
+def test_prepare_cub_check_only_decodes_images(cub_root, capsys):
+    """A truncated JPEG (valid header) fails --check-only; reading the
+    headers alone (--header-only) would let it through to training."""
+    tool = load_tool('prepare_cub')
+    path = osp.join(cub_root, 'images', '002.B', 'b1.jpg')
+    with open(path, 'rb') as f:
+        data = f.read()
+    with open(path, 'wb') as f:
+        f.write(data[:len(data) // 2])
+    assert tool.main([cub_root, '--check-only']) == 1
+    out = capsys.readouterr().out
+    assert 'error: 1 image files cannot be read' in out and 'b1.jpg' in out
+    assert 'truncated' in out.lower()
+    assert tool.main([cub_root, '--check-only', '--header-only']) == 0
+    assert 'layout OK' in capsys.readouterr().out
+
+
 XML = ('<annotation><filename>{stem}</filename>\n<size><width>{w}</width>'
        '<height>{h}</height></size>\n{objects}</annotation>\n')
 OBJECT = ('<object><name>{name}</name>\n<bndbox><xmin>{b[0]}</xmin>'

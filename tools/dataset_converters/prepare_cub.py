@@ -20,14 +20,20 @@ Example::
 
     python tools/dataset_converters/prepare_cub.py data/CUB_200_2011 \\
         --out-dir data/CUB_200_2011/wsol_metadata
+
+``--wsol-metadata data/wsolevaluation_metadata/CUB`` also checks the
+train-fullsup (``val``) split the configs validate on: its 1,000 CUBV2 images
+must be unpacked into ``<CUB_200_2011>/images`` (they are not in
+CUB_200_2011.tgz; the tool says how to get them).
 """
 import argparse
 import os
 import os.path as osp
 import sys
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import numpy as np
+from PIL import Image
 
 from fam_mm.datasets.annotation_utils import AnnotationError, check_boxes
 from fam_mm.datasets.cub_wsol import (
@@ -36,6 +42,7 @@ from fam_mm.datasets.cub_wsol import (
     load_cub_records,
     read_image_size,
 )
+from fam_mm.datasets.train_fullsup import check_train_fullsup
 from fam_mm.datasets.wsol_metadata import load_wsol_metadata
 
 
@@ -52,11 +59,39 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         action='store_true',
         help='only check the layout, write nothing')
     parser.add_argument(
+        '--header-only',
+        action='store_true',
+        help='read only the image headers (fast) instead of decoding every '
+        'image: a truncated or corrupt image then passes the check and '
+        'fails mid-training')
+    parser.add_argument(
+        '--wsol-metadata',
+        metavar='DIR',
+        help='wsolevaluation metadata of CUB (e.g. '
+        'data/wsolevaluation_metadata/CUB): also check that the '
+        'train-fullsup (val) CUBV2 images the configs select on are in '
+        '<cub_root>/images')
+    parser.add_argument(
         '--skip-missing',
         action='store_true',
         help='leave images that are missing or unreadable out of the '
         'metadata instead of failing')
     return parser.parse_args(argv)
+
+
+def decode_image_size(path: str) -> Tuple[int, int]:
+    """``(h, w)`` of an image, decoding all of its pixels.
+
+    Reading the header alone (:func:`read_image_size`) accepts a truncated
+    JPEG that fails later, when training or testing reaches it.
+
+    Raises:
+        OSError: For a file that cannot be decoded completely.
+    """
+    with Image.open(path) as img:
+        img.load()  # raises on truncated or corrupt data
+        w, h = img.size
+    return h, w
 
 
 def format_box(box) -> str:
@@ -108,6 +143,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f'error: {e}')
         return 1
 
+    read_size = read_image_size if args.header_only else decode_image_size
     missing, unreadable, kept = [], [], []
     for record in records:
         path = osp.join(images_dir, record['img_id'])
@@ -115,8 +151,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             missing.append(path)
             continue
         try:
-            record['ori_shape'] = read_image_size(path)
-        except OSError as e:
+            record['ori_shape'] = read_size(path)
+        except (OSError, SyntaxError, ValueError) as e:
             unreadable.append(f'{path} ({e})')
             continue
         kept.append(record)
@@ -145,6 +181,17 @@ def main(argv: Optional[List[str]] = None) -> int:
         p for p in problems
         if not (args.skip_missing and ('missing' in p or 'read' in p))
     ]
+    if args.wsol_metadata:
+        num_val, val_problems = check_train_fullsup(args.wsol_metadata,
+                                                    images_dir, 'CUB')
+        print(f'train-fullsup (val): {num_val} images listed in '
+              f'{osp.join(args.wsol_metadata, "val")}')
+        problems += val_problems
+        fatal += val_problems  # the configs cannot validate without them
+    else:
+        print('note: the train-fullsup (val) images the configs select on '
+              'were not checked; add --wsol-metadata '
+              'data/wsolevaluation_metadata/CUB')
     for p in problems:
         print(('error: ' if p in fatal else 'warning: ') + p)
     if fatal:

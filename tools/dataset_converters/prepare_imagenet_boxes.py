@@ -24,6 +24,11 @@ Example::
 
     python tools/dataset_converters/prepare_imagenet_boxes.py data/imagenet \\
         --out-dir data/imagenet/wsol_metadata
+
+``--wsol-metadata data/wsolevaluation_metadata/ILSVRC`` also checks the
+train-fullsup (``val``) split the configs validate on: its 10,000 ImageNetV2
+images must be in ``<root>/val2`` (they are not in ILSVRC 2012; the tool says
+how to get them).
 """
 import argparse
 import os
@@ -39,6 +44,7 @@ from fam_mm.datasets.imagenet_wsol import (
     load_imagenet_val_records,
     read_wnid_file,
 )
+from fam_mm.datasets.train_fullsup import check_train_fullsup
 from fam_mm.datasets.wsol_metadata import load_wsol_metadata
 
 
@@ -61,6 +67,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--train-sizes',
         action='store_true',
         help='also read the sizes of the training images (slow)')
+    parser.add_argument(
+        '--wsol-metadata',
+        metavar='DIR',
+        help='wsolevaluation metadata of ILSVRC (e.g. '
+        'data/wsolevaluation_metadata/ILSVRC): also check that the '
+        'train-fullsup (val) ImageNetV2 images the configs select on are in '
+        '<root>/val2')
     parser.add_argument(
         '--check-only',
         action='store_true',
@@ -159,6 +172,16 @@ def main(argv: Optional[List[str]] = None) -> int:
                         'box file (left out), e.g. ' +
                         ', '.join(without_boxes[:5]))
 
+    if args.wsol_metadata:
+        num_val, val_problems = check_train_fullsup(args.wsol_metadata, root,
+                                                    'ILSVRC')
+        print(f'train-fullsup (val): {num_val} images listed in '
+              f'{osp.join(args.wsol_metadata, "val")}')
+        errors += val_problems  # the configs cannot validate without them
+    else:
+        print('note: the train-fullsup (val) images the configs select on '
+              'were not checked; add --wsol-metadata '
+              'data/wsolevaluation_metadata/ILSVRC')
     print(f'{root}: {len(wnids)} classes, {len(train_ids)} training images, '
           f'{len(test_ids)} validation images with {len(test_boxes)} boxes')
     for w in warnings:

@@ -22,12 +22,17 @@ class FAMNeck(BaseModule):
 
     The query encoder has ``num_encoder_layers`` ``1x1`` convolutions
     (default 2: ``C -> C/16`` with ReLU, then a linear ``C/16 -> C/16``). The
-    paper only says "an encoder". We use a non-linear encoder because with a
-    single linear layer the similarity ``q^T k_n = x^T (W^T k_n)`` would be
-    linear in ``x``, so reading the memory would add nothing over a linear
-    classifier. The last layer stays linear so queries (and so eq. 1's dot
-    products) can take either sign. It is ``1x1`` to keep the neck cheap
-    (under 1% of a VGG16's FLOPs).
+    paper only says "an encoder". Even behind a single linear layer, reading
+    the memory is not a linear classifier: the dot products
+    ``q^T k_n = x^T (W^T k_n)`` are linear in ``x``, but the read
+    normalises them (a softmax over the ``N`` entries by default), so
+    ``M = sigmoid(sum_n s_n(x) v_n^T x)`` is a gated mixture of ``N`` linear
+    foreground classifiers whose gates depend on ``x``. The default adds a
+    ReLU layer so that the gates (which template a pixel resembles) can use
+    non-linear combinations of the features; ``num_encoder_layers=1`` is the
+    linear-encoder variant. The last layer stays linear so queries (and so
+    eq. 1's dot products) can take either sign. It is ``1x1`` to keep the
+    neck cheap (under 1% of a VGG16's FLOPs).
 
     With ``use_memory=False`` (the Table 2 ablation) the memory is replaced
     by three ``1x1`` convolutions of similar size

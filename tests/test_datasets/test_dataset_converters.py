@@ -3,6 +3,7 @@ import importlib.util
 import os
 import os.path as osp
 
+import cv2
 import numpy as np
 import pytest
 
@@ -97,10 +98,13 @@ def test_prepare_cub_check_only_decodes_images(cub_root, capsys):
     headers alone (--header-only) would let it through to training."""
     tool = load_tool('prepare_cub')
     path = osp.join(cub_root, 'images', '002.B', 'b1.jpg')
+    # noise: the header is a small part of the file, the cut keeps it whole
+    noise = np.random.default_rng(0).integers(0, 255, (64, 40, 3), np.uint8)
+    assert cv2.imwrite(path, noise)
     with open(path, 'rb') as f:
         data = f.read()
     with open(path, 'wb') as f:
-        f.write(data[:len(data) // 2])
+        f.write(data[:len(data) * 3 // 4])
     assert tool.main([cub_root, '--check-only']) == 1
     out = capsys.readouterr().out
     assert 'error: 1 image files cannot be read' in out and 'b1.jpg' in out

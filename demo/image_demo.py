@@ -7,6 +7,7 @@ Examples:
         --checkpoint fam_vgg16_cub.pth --show-dir vis --part-maps
 """
 import argparse
+import sys
 from typing import List, Optional
 
 from fam_mm.apis import WSOLInferencer
@@ -17,7 +18,14 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         description='WSOL image demo: class, score and box per image')
     parser.add_argument('img', help='image file or folder of images')
     parser.add_argument('config', help='model config file')
-    parser.add_argument('--checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--checkpoint',
+        help='checkpoint file (required unless --random-weights)')
+    parser.add_argument(
+        '--random-weights',
+        action='store_true',
+        help='run without a checkpoint, on the randomly initialised model '
+        '(a smoke test: its classes and boxes mean nothing)')
     parser.add_argument(
         '--device',
         default=None,
@@ -33,7 +41,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='draw the FAM part maps next to the localization map')
     parser.add_argument(
         '--batch-size', type=int, default=1, help='images per forward pass')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.checkpoint is None and not args.random_weights:
+        parser.error('--checkpoint is required: without it the model has '
+                     'random weights (pass --random-weights to run anyway)')
+    return args
 
 
 def format_result(name: str, result: dict) -> str:
@@ -48,6 +60,9 @@ def format_result(name: str, result: dict) -> str:
 
 def main(argv: Optional[List[str]] = None) -> List[dict]:
     args = parse_args(argv)
+    if args.checkpoint is None:
+        print('warning: no checkpoint, the model has random weights: its '
+              'classes and boxes mean nothing', file=sys.stderr)
     inferencer = WSOLInferencer(
         args.config, pretrained=args.checkpoint, device=args.device)
     inputs = inferencer._inputs_to_list(args.img)

@@ -17,11 +17,13 @@ PYTEST_ARGS ?=
 
 setup: $(STAMP)
 
-$(STAMP): setup.py requirements/runtime.txt requirements/stack.txt requirements/stack_mmcv.txt requirements/tests.txt
+$(STAMP): setup.py requirements/runtime.txt requirements/stack.txt requirements/stack_mmcv.txt requirements/tests.txt requirements/mim.txt
 	@echo ">>> setting up $(VENV) with $(PYTHON)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements/stack.txt -r requirements/tests.txt
+	@# openmim without its dependencies (see requirements/mim.txt)
+	$(PY) -m pip install --quiet --no-deps -r requirements/mim.txt
 	@# mmcv-lite and full mmcv are both `import mmcv`: keep a full mmcv
 	@# (make setup-det) rather than writing mmcv-lite over it
 	@if $(PY) -c "import mmcv._ext" 2>/dev/null; then \

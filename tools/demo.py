@@ -211,7 +211,10 @@ class ProgressHook(Hook):
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
                          outputs=None) -> None:
         if outputs and 'loss' in outputs:
-            self._losses.append(float(outputs['loss']))
+            loss = outputs['loss']
+            self._losses.append(
+                float(loss.detach()) if torch.is_tensor(loss) else
+                float(loss))
         if self.console.tty or \
                 batch_idx + 1 == len(runner.train_loop.dataloader):
             self.console.progress(self._line(runner, batch_idx))

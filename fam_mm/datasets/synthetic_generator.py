@@ -287,8 +287,14 @@ def _transform(points: np.ndarray, flip: bool, angle: float,
 
 def _draw_object(rng, img, instance_mask, part_mask, instance_id, label,
                  placed: List[Tuple[float, float, float, float]],
-                 scale_range: Tuple[float, float]) -> bool:
-    """Draw one creature where it fits; returns False if no place found."""
+                 scale_range: Tuple[float, float],
+                 skin_cue: bool = False) -> bool:
+    """Draw one creature where it fits; returns False if no place found.
+
+    With ``skin_cue`` the spots of the body, head and tail take the hue of
+    the class's crest (dark, half saturated) instead of dark brown: the
+    class is then also written, more faintly, all over the creature.
+    """
     h, w = img.shape[:2]
     crest_shape = CREST_SHAPES[label // len(CREST_COLOURS)]
     crest_hsv = CREST_COLOURS[label % len(CREST_COLOURS)][1]
@@ -348,7 +354,13 @@ def _draw_object(rng, img, instance_mask, part_mask, instance_id, label,
     for x, y in zip((gx + jitter[0]).ravel().astype(int).tolist(),
                     (gy + jitter[1]).ravel().astype(int).tolist()):
         cv2.circle(spots, (x, y), radius, 1, -1)
-    layer[spots.astype(bool)] = skin * 0.35
+    if skin_cue:
+        # class evidence spread over the object (see draw_sample)
+        spot_hsv = CREST_COLOURS[label % len(CREST_COLOURS)][1]
+        layer[spots.astype(bool)] = _bgr(spot_hsv[0], 0.5 * spot_hsv[1],
+                                         0.45)
+    else:
+        layer[spots.astype(bool)] = skin * 0.35
     legs_colour = skin * 0.7
     crest_colour = _bgr(crest_hsv[0] + rng.uniform(-0.015, 0.015),
                         crest_hsv[1], crest_hsv[2] * rng.uniform(0.9, 1.0))
@@ -397,7 +409,8 @@ def draw_sample(
     label: int,
     size_range: Tuple[int, int] = (96, 160),
     multi_object_prob: float = 0.15,
-    scale_range: Tuple[float, float] = (0.4, 0.95)
+    scale_range: Tuple[float, float] = (0.4, 0.95),
+    skin_cue: bool = False,
 ) -> dict:
     """Draw one image of the benchmark.
 
@@ -411,6 +424,12 @@ def draw_sample(
             same class.
         scale_range (tuple[float, float]): Creature length relative to the
             short image side.
+        skin_cue (bool): Also write the class on the skin: the spots take
+            the crest's hue (the crest colour, not its shape). This models
+            the property of real fine-grained data (CUB: plumage colour over
+            the whole bird) that class evidence is spread over the object,
+            not confined to one small part. False (the reference benchmark)
+            draws exactly what it always drew.
 
     Returns:
         dict: ``img`` (uint8 BGR ``(H, W, 3)``), ``instance_mask`` (uint8,
@@ -431,7 +450,7 @@ def draw_sample(
         scales = scale_range if wanted == 1 else (scale_range[0] * 0.8,
                                                   scale_range[1] * 0.55)
         if _draw_object(rng, img, instance_mask, part_mask, num + 1, label,
-                        placed, scales):
+                        placed, scales, skin_cue=skin_cue):
             num += 1
     if num == 0:  # cannot happen with sane ranges; keep the contract anyway
         raise RuntimeError(f'no room for an object in {split}/{index}')

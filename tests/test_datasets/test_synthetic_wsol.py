@@ -165,3 +165,28 @@ def test_dataset_pipeline(synthetic_root):
     info = ds.get_data_info(0)
     np.testing.assert_array_equal(sample.gt_bboxes.numpy(), info['gt_bboxes'])
     assert sample.ori_shape == info['ori_shape']
+
+
+def test_skin_cue_variant(tmp_path):
+    """The richer variant writes the class on the skin and nothing else:
+    the same geometry, crest and background as the reference, different
+    spot colours only, and the reference's meta stays as it was."""
+    from fam_mm.datasets.synthetic_generator import draw_sample
+    ref = draw_sample(0, 'val', 7, 2)
+    skin = draw_sample(0, 'val', 7, 2, skin_cue=True)
+    assert np.array_equal(ref['instance_mask'], skin['instance_mask'])
+    assert np.array_equal(ref['part_mask'], skin['part_mask'])
+    changed = np.abs(ref['img'].astype(int) - skin['img']).max(-1) > 12
+    parts = skin['part_mask'][changed]
+    assert changed.sum() > 20
+    # only spots of the body, head and tail changed (noise aside)
+    body_like = {PART_LABELS[k] for k in ('body', 'head', 'tail')}
+    assert np.isin(parts, list(body_like)).mean() > 0.98
+    # two classes with another crest colour get other spot colours
+    other = draw_sample(0, 'val', 7, 3, skin_cue=True)
+    assert not np.array_equal(other['img'][changed], skin['img'][changed])
+    ref_meta = generate_synthetic_wsol(str(tmp_path / 'ref'), **TINY)
+    assert 'skin_cue' not in ref_meta['params']
+    skin_meta = generate_synthetic_wsol(str(tmp_path / 'skin'),
+                                        **dict(TINY, skin_cue=True))
+    assert skin_meta['params']['skin_cue'] is True

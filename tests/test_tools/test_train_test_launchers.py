@@ -71,7 +71,9 @@ COUNT_KEYS = {
 LAUNCH_VARS = ('GPUS', 'GPUS_PER_NODE', 'CPUS_PER_TASK', 'SRUN_ARGS', 'NNODES',
                'NODE_RANK', 'MASTER_ADDR', 'MASTER_PORT', 'PORT', 'PYTHON',
                'RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'LOCAL_WORLD_SIZE')
-SUBPROCESS_TIMEOUT = 300
+# generous: under heavy load (2 cores, other jobs) starting the two
+# torchrun processes alone took ~4 min; a hang still ends
+SUBPROCESS_TIMEOUT = 900
 
 
 def _load_tool(rel_path: str, name: str):

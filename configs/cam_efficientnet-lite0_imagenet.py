@@ -11,7 +11,9 @@
 #
 # The network is the original classifier (strides as trained, 7 x 7 CAM at
 # 224 input): the WSOL stride change would alter the features the ImageNet
-# classifier was trained on. The box is CAM practice: the largest region of
+# classifier was trained on. padding='centred' keeps the CAM on the object
+# (TensorFlow's padding would shift it 15.5 px up-left at stride 32); the
+# predictions stay right (tests/test_models/test_backbones). The box is CAM practice: the largest region of
 # the predicted class's min-max normalised CAM above 0.2.
 _base_ = [
     '_base_/models/cam.py',
@@ -20,7 +22,11 @@ _base_ = [
 ]
 
 model = dict(
-    backbone=dict(type='EfficientNetLite', arch='lite0', out_indices=(7, )),
+    backbone=dict(
+        type='EfficientNetLite',
+        arch='lite0',
+        out_indices=(7, ),
+        padding='centred'),
     head=dict(
         num_classes=1000,
         in_channels={{_base_.feat_channels}},

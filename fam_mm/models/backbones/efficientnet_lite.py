@@ -49,16 +49,28 @@ def _round_channels(channels: int, width: float, divisor: int = 8) -> int:
 class SameConv2d(nn.Conv2d):
     """``nn.Conv2d`` with TensorFlow's ``'SAME'`` padding.
 
-    The output has ``ceil(size / stride)`` pixels and the padding is split
-    with the extra pixel at the bottom/right, as in the TensorFlow models the
-    EfficientNet-Lite weights come from. For stride 1 and an odd kernel this
-    is PyTorch's symmetric ``kernel // 2`` padding; for stride 2 it is not,
-    and symmetric padding shifts every stride-2 layer by half a pixel.
+    The output has ``ceil(size / stride)`` pixels. When the total padding is
+    odd TensorFlow puts the extra pixel at the bottom/right (as in the models
+    the EfficientNet-Lite weights come from); ``extra_first=True`` puts it at
+    the top/left instead. For stride 1 and an odd kernel the padding is
+    PyTorch's symmetric ``kernel // 2``.
+
+    Geometry: with an even input, a stride-2 layer's output pixel ``i`` is
+    centred on input ``2i + 1`` (extra pixel last) or ``2i`` (extra first),
+    while resizing the map back (``align_corners=False``) assumes
+    ``2i + 0.5``: each such layer shifts the map by half of its input pixel
+    one way or the other (see ``EfficientNetLite(padding=...)``).
+
+    Args:
+        *args: As ``nn.Conv2d`` (``padding`` is computed, not given).
+        extra_first (bool): Put the odd extra padding pixel first.
+        **kwargs: As ``nn.Conv2d``.
     """
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, extra_first: bool = False, **kwargs) -> None:
         kwargs.setdefault('padding', 0)
         super().__init__(*args, **kwargs)
+        self.extra_first = extra_first
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         pads = []
@@ -67,7 +79,8 @@ class SameConv2d(nn.Conv2d):
                 reversed(self.stride), reversed(self.dilation)):
             total = max((math.ceil(size / s) - 1) * s + (k - 1) * d + 1 - size,
                         0)
-            pads += [total // 2, total - total // 2]
+            first = total - total // 2 if self.extra_first else total // 2
+            pads += [first, total - first]
         if any(pads):
             x = F.pad(x, pads)
         return F.conv2d(x, self.weight, self.bias, self.stride, 0,
@@ -199,6 +212,15 @@ class EfficientNetLite(BaseBackbone):
             Defaults to False.
         drop_path_rate (float): Stochastic depth rate, growing linearly over
             the blocks up to this value. Defaults to 0.
+        padding (str): Where stride-2 layers put their odd padding pixel.
+            ``'tf'`` (default): last, as the weights were trained; every
+            stride-2 layer then moves the features half a pixel right/down,
+            7.5 input pixels in all at stride 16, so a map resized back to
+            the input is shifted up-left by that much. ``'centred'``: first
+            or last per layer so that the shifts cancel (0.5 px left at
+            stride 16 or 32): the choice for localization (the WSOL configs
+            use it); ImageNet predictions stay right (see the tests).
+            :attr:`map_offset` holds the residual shift.
         init_cfg (dict | list[dict], optional): Initialization config.
     """
 
@@ -209,6 +231,7 @@ class EfficientNetLite(BaseBackbone):
                  frozen_stages: int = -1,
                  norm_eval: bool = False,
                  drop_path_rate: float = 0.0,
+                 padding: str = 'tf',
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if arch not in ARCH_SETTINGS:
@@ -263,7 +286,32 @@ class EfficientNetLite(BaseBackbone):
             if len(_B0_STAGES) in self.out_indices else None
         self.out_channels = _HEAD_CHANNELS if self.conv_head is not None \
             else in_channels
+        self.padding = padding
+        self.map_offset = self._place_padding(padding)
         self._freeze_stages()
+
+    def _place_padding(self, padding: str) -> float:
+        """Choose the side of each stride-2 layer's odd padding pixel.
+
+        Returns:
+            float: How far (input pixels, for even sizes) the last feature
+            map's cells lie right/below the centres that a resize with
+            ``align_corners=False`` assumes.
+        """
+        if padding not in ('tf', 'centred'):
+            raise ValueError(
+                f"padding must be 'tf' or 'centred', got {padding!r}")
+        layers, stride = [], 1
+        for m in self.modules():
+            if isinstance(m, SameConv2d) and m.stride[0] > 1:
+                layers.append((stride, m))
+                stride *= m.stride[0]
+        offset = 0.0
+        # 'centred': the largest shifts first, each against the running sum
+        for cum, conv in sorted(layers, key=lambda t: -t[0]):
+            conv.extra_first = padding == 'centred' and offset > 0
+            offset += -0.5 * cum if conv.extra_first else 0.5 * cum
+        return offset
 
     def init_weights(self) -> None:
         """Load ``Pretrained`` weights of the layers that are built.

@@ -129,3 +129,40 @@ def test_imagenet_cam_config_classifies_real_photos(photo, classes):
     assert result['pred_class'] in classes
     x1, y1, x2, y2 = result['pred_bbox']
     assert 0 <= x1 < x2 <= img.shape[1] and 0 <= y1 < y2 <= img.shape[0]
+
+
+def _box_filter_network(padding: str) -> EfficientNetLite:
+    """EfficientNetLite with every conv a uniform (symmetric) filter and
+    identity BN: a linear blur, so only the padding decides where a
+    response lands."""
+    model = EfficientNetLite(
+        strides=WSOL_STRIDES, out_indices=(4, ), padding=padding).eval()
+    for m in model.modules():
+        if isinstance(m, torch.nn.Conv2d):
+            torch.nn.init.constant_(m.weight, 1.0 / m.weight[0].numel())
+        elif isinstance(m, torch.nn.BatchNorm2d):
+            m.reset_parameters()
+            m.running_var.fill_(1 - m.eps)
+    return model
+
+
+@pytest.mark.parametrize('padding,expected', [('tf', 7.5), ('centred', 0.5)])
+def test_padding_decides_where_the_map_lands(padding, expected):
+    """A response resized back to the input (bilinear, align_corners=False,
+    as the WSOL heads do) is centred ``map_offset`` pixels up-left of the
+    impulse that caused it."""
+    model = _box_filter_network(padding)
+    assert model.map_offset == expected
+    size, y0, x0 = 256, 120, 136
+    x = torch.zeros(1, 3, size, size)
+    x[..., y0, x0] = 1.0
+    with torch.no_grad():
+        feat = model(x)[0].mean(1, keepdim=True)
+    up = F.interpolate(feat, size=(size, size), mode='bilinear',
+                       align_corners=False)[0, 0]
+    up = up - up.min()  # the linear blur's response on a zero background
+    grid = torch.arange(size, dtype=torch.float64)
+    cy = float((up.sum(1).double() * grid).sum() / up.sum())
+    cx = float((up.sum(0).double() * grid).sum() / up.sum())
+    assert abs((y0 - cy) - expected) < 1.0, (cy, cx)
+    assert abs((x0 - cx) - expected) < 1.0, (cy, cx)

@@ -13,8 +13,9 @@
 # 224 input): the WSOL stride change would alter the features the ImageNet
 # classifier was trained on. padding='centred' keeps the CAM on the object
 # (TensorFlow's padding would shift it 15.5 px up-left at stride 32); the
-# predictions stay right (tests/test_models/test_backbones). The box is CAM practice: the largest region of
-# the predicted class's min-max normalised CAM above 0.2.
+# predictions stay right (tests/test_models/test_backbones). The box is CAM
+# practice: the largest region of the predicted class's min-max normalised
+# CAM above 0.2.
 _base_ = [
     '_base_/models/cam.py',
     '_base_/models/backbones/efficientnet_lite0_wsol.py',

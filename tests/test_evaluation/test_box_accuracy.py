@@ -1,4 +1,5 @@
 """MaxBoxAcc core: hand-computed boxes/IoUs and fast == naive."""
+import cv2
 import numpy as np
 import pytest
 
@@ -189,3 +190,77 @@ def test_fast_equals_naive_fine_thresholds_224():
             np.testing.assert_array_equal(
                 max_box_iou(m, gts, thr, multi),
                 max_box_iou_naive(m, gts, thr, multi))
+
+
+def _fuzz_map(rng, i):
+    """Small maps rich in ties, plateaus, holes, 1-pixel and border
+    components."""
+    h, w = (int(v) for v in rng.integers(1, 24, 2))
+    kind = i % 5
+    if kind == 0:  # three levels: many equal-area components
+        m = rng.integers(0, 3, (h, w)) * 100
+    elif kind == 1:  # noise
+        m = rng.integers(0, 256, (h, w))
+    elif kind == 2:  # CAM-like: bicubic upsampling of a tiny random map
+        low = rng.random((max(h // 4, 1), max(w // 4, 1))).astype(np.float32)
+        m = np.clip(cv2.resize(low, (w, h),
+                               interpolation=cv2.INTER_CUBIC), 0, 1) * 255
+    elif kind == 3:  # binary
+        m = (rng.random((h, w)) < 0.5) * int(rng.integers(1, 256))
+    else:  # a few levels
+        m = rng.integers(0, 6, (h, w)) * 50
+    return m.astype(np.uint8)
+
+
+@pytest.mark.parametrize('multi', [False, True])
+def test_level_set_boxes_match_opencv(multi):
+    # every level's set of boxes equals OpenCV's (the oracle)
+    rng = np.random.default_rng(11 + multi)
+    for i in range(400):
+        q = _fuzz_map(rng, i)
+        levels = np.unique(rng.integers(0, 256, rng.integers(1, 12)))
+        boxes, owner = upper_level_set_boxes(q, levels, multi)
+        for li, level in enumerate(levels):
+            ref = {tuple(b) for b in boxes_at_level(q, int(level), multi)}
+            got = {tuple(b) for b in boxes[owner == li].tolist()}
+            assert got == ref, (i, int(level), q.tolist())
+
+
+def test_single_contour_tie_rule_follows_opencv_order():
+    # two components of equal contour area (4 = a 3x3 square): OpenCV lists
+    # the outermost contours bottom-up, so max() keeps the lower one, i.e.
+    # the one whose first pixel in raster order comes last
+    q = np.zeros((12, 12), np.uint8)
+    q[1:4, 6:9] = 255
+    q[7:10, 1:4] = 255
+    np.testing.assert_array_equal(boxes_at_level(q, 0, False), [[1, 7, 4, 10]])
+    boxes, _ = upper_level_set_boxes(q, np.array([0]), False)
+    np.testing.assert_array_equal(boxes, [[1, 7, 4, 10]])
+    # same row: the right one comes last in the raster scan
+    q = np.zeros((8, 12), np.uint8)
+    q[2:5, 1:4] = 255
+    q[2:5, 7:10] = 255
+    boxes, _ = upper_level_set_boxes(q, np.array([0]), False)
+    np.testing.assert_array_equal(boxes, boxes_at_level(q, 0, False))
+    np.testing.assert_array_equal(boxes, [[7, 2, 10, 5]])
+
+
+def test_thin_ring_hole_tie_goes_to_opencv():
+    # a diamond ring: its hole contour runs through the same 4 pixels as
+    # its outer contour (equal areas); with a tail the boxes differ
+    q = np.zeros((6, 5), np.uint8)
+    for y, x in [(0, 2), (1, 2), (2, 1), (2, 3), (3, 2)]:
+        q[y, x] = 200
+    for multi in (False, True):
+        boxes, _ = upper_level_set_boxes(q, np.array([0, 100]), multi)
+        ref = {tuple(b) for lv in (0, 100)
+               for b in boxes_at_level(q, lv, multi).tolist()}
+        assert {tuple(b) for b in boxes.tolist()} == ref
+
+
+def test_bad_levels_are_rejected():
+    q = np.zeros((4, 4), np.uint8)
+    with pytest.raises(ValueError, match='sorted, distinct'):
+        upper_level_set_boxes(q, np.array([3, 1]), True)
+    with pytest.raises(ValueError, match='sorted, distinct'):
+        upper_level_set_boxes(q, np.array([256]), True)

@@ -11,7 +11,7 @@ from .box_accuracy import (
     max_box_iou_naive,
     quantize_map,
 )
-from .component_tree import upper_level_set_boxes
+from .level_sets import level_set_best_ious, upper_level_set_boxes
 from .localization import (
     box_iou,
     boxes_to_input,
@@ -20,6 +20,7 @@ from .localization import (
     normalize_map,
     transform_boxes,
 )
+from .pxap import pxap_bin_edges, pxap_from_histograms, pxap_histograms
 from .threshold_search import select_loc_threshold
 
 __all__ = [
@@ -27,5 +28,6 @@ __all__ = [
     'normalize_map', 'transform_boxes', 'quantize_map',
     'cam_threshold_levels', 'boxes_at_level', 'max_box_iou',
     'max_box_iou_naive', 'box_accuracy_hits', 'upper_level_set_boxes',
-    'select_loc_threshold'
+    'level_set_best_ious', 'pxap_bin_edges', 'pxap_histograms',
+    'pxap_from_histograms', 'select_loc_threshold'
 ]

@@ -23,10 +23,9 @@ the slow baseline for the benchmark and the tests.
 """
 from typing import Sequence, Union
 
-import cv2
 import numpy as np
 
-from .component_tree import upper_level_set_boxes
+from .level_sets import boxes_at_level, level_set_best_ious, quantize_map
 from .localization import box_iou
 
 #: Threshold vectors: a sequence or a 1-D array of floats.
@@ -36,21 +35,6 @@ __all__ = [
     'quantize_map', 'cam_threshold_levels', 'boxes_at_level', 'max_box_iou',
     'max_box_iou_naive', 'box_accuracy_hits'
 ]
-
-
-def quantize_map(score_map: np.ndarray) -> np.ndarray:
-    """Quantise a ``[0, 1]`` score map to ``uint8`` as the reference does.
-
-    Args:
-        score_map (np.ndarray): float map of shape ``(H, W)`` in ``[0, 1]``.
-
-    Returns:
-        np.ndarray: ``uint8`` map ``(score_map * 255)`` truncated, ``(H, W)``.
-    """
-    arr = np.asarray(score_map)
-    if arr.dtype == np.uint8:
-        return arr
-    return (arr.astype(np.float64) * 255).astype(np.uint8)
 
 
 def cam_threshold_levels(cam_thresholds: Thresholds,
@@ -68,35 +52,6 @@ def cam_threshold_levels(cam_thresholds: Thresholds,
     """
     thr = np.asarray(cam_thresholds, dtype=np.float64)
     return np.floor(thr * float(map_max)).astype(np.int64)
-
-
-def boxes_at_level(q_map: np.ndarray, level: int,
-                   multi_contour: bool) -> np.ndarray:
-    """Reference boxes of ``q_map > level`` (one threshold, via OpenCV).
-
-    Args:
-        q_map (np.ndarray): ``uint8`` map ``(H, W)``.
-        level (int): integer level; the foreground is ``q_map > level``.
-        multi_contour (bool): keep every contour instead of the largest.
-
-    Returns:
-        np.ndarray: int64 boxes ``(n, 4)`` ``(x0, y0, x1, y1)`` in the
-        reference's inclusive, clipped convention; ``[[0, 0, 0, 0]]`` when
-        nothing exceeds the level.
-    """
-    height, width = q_map.shape
-    binary = (q_map > level).view(np.uint8)
-    contours = cv2.findContours(binary, cv2.RETR_TREE,
-                                cv2.CHAIN_APPROX_SIMPLE)[-2]
-    if len(contours) == 0:
-        return np.zeros((1, 4), dtype=np.int64)
-    if not multi_contour:
-        contours = [max(contours, key=cv2.contourArea)]
-    boxes = np.empty((len(contours), 4), dtype=np.int64)
-    for i, contour in enumerate(contours):
-        x, y, w, h = cv2.boundingRect(contour)
-        boxes[i] = (x, y, min(x + w, width - 1), min(y + h, height - 1))
-    return boxes
 
 
 def _check_gt(gt_boxes: np.ndarray) -> np.ndarray:
@@ -144,10 +99,9 @@ def max_box_iou(score_map: np.ndarray, gt_boxes: np.ndarray,
     """Best IoU at every CAM threshold (fast, same result as the baseline).
 
     The thresholds are first reduced to the distinct integer levels they
-    give on the ``uint8`` map (at most 256). The boxes of every level come
-    from one pass over the map's component tree
-    (:func:`~.component_tree.upper_level_set_boxes`) and the IoUs of all
-    levels and boxes are computed in one vectorised call.
+    give on the ``uint8`` map (at most 256); the best IoU of every level
+    comes from one compiled pass over the map
+    (:func:`~.level_sets.level_set_best_ious`).
 
     Args:
         score_map (np.ndarray): map ``(H, W)`` in ``[0, 1]`` (or ``uint8``).
@@ -166,10 +120,7 @@ def max_box_iou(score_map: np.ndarray, gt_boxes: np.ndarray,
     gt = _check_gt(gt_boxes)
     levels = cam_threshold_levels(cam_thresholds, int(q_map.max()))
     uniq, inverse = np.unique(levels, return_inverse=True)
-    boxes, owner = upper_level_set_boxes(q_map, uniq, multi_contour)
-    ious = box_iou(boxes, gt, inclusive=True).max(1)
-    best = np.full(len(uniq), -np.inf)
-    np.maximum.at(best, owner, ious)
+    best = level_set_best_ious(q_map, uniq, gt, multi_contour)
     return best[inverse.reshape(-1)]
 
 

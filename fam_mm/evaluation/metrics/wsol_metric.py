@@ -14,6 +14,9 @@ from ..functional import (
     extract_bbox,
     max_box_iou,
     normalize_map,
+    pxap_bin_edges,
+    pxap_from_histograms,
+    pxap_histograms,
     select_loc_threshold,
 )
 
@@ -28,6 +31,24 @@ _SNAP = 1e-3
 # IoUs are summed as integers of this unit, so the sum (and the metric) does
 # not depend on the order of the samples, e.g. across distributed ranks.
 _IOU_UNIT = 1e-9
+
+
+def _warp_mask(mask: np.ndarray, ori_shape, img_shape,
+               matrix) -> np.ndarray:
+    """A ``uint8`` mask from the original to the input frame (nearest).
+
+    A pure rescaling ``ori_shape -> img_shape`` uses ``cv2.resize`` (the
+    reference's mask resizing, bit for bit); any other original -> input
+    ``homography_matrix`` (crop, flip) a perspective warp.
+    """
+    height, width = img_shape
+    matrix = to_numpy(matrix).astype(np.float64).reshape(3, 3)
+    scale = np.diag([width / ori_shape[1], height / ori_shape[0], 1.0])
+    if np.allclose(matrix, scale, rtol=0, atol=1e-5):
+        return cv2.resize(
+            mask, (width, height), interpolation=cv2.INTER_NEAREST)
+    return cv2.warpPerspective(
+        mask, matrix, (width, height), flags=cv2.INTER_NEAREST)
 
 
 def _add_counters(total: dict, delta: dict) -> None:
@@ -150,6 +171,7 @@ class WSOLMetric(BaseMetric):
                              f"'minmax', got {loc_threshold_mode!r}")
         self.cam_curve_interval = cam_curve_interval
         self.cam_thresholds = np.arange(0, 1, cam_curve_interval)
+        self.pxap_edges = pxap_bin_edges(self.cam_thresholds)
         self.multi_contour_eval = multi_contour_eval
         self.loc_threshold = None if loc_threshold is None else float(
             loc_threshold)
@@ -176,7 +198,12 @@ class WSOLMetric(BaseMetric):
             empty_box=0,
             iou_sum=0,  # in units of _IOU_UNIT: exact, order-free sums
             box_hits=np.zeros((len(self.iou_thrs), len(self.cam_thresholds)),
-                              dtype=np.int64))
+                              dtype=np.int64),
+            box_samples=0,
+            # PxAP: map-value histograms at foreground / background pixels
+            mask_samples=0,
+            pxap_fg=np.zeros(len(self.pxap_edges) - 1, dtype=np.int64),
+            pxap_bg=np.zeros(len(self.pxap_edges) - 1, dtype=np.int64))
         if self.loc_threshold_search:
             counters['search_hits'] = np.zeros(
                 len(self.loc_threshold_candidates), dtype=np.int64)
@@ -307,6 +334,16 @@ class WSOLMetric(BaseMetric):
         top5_ok = bool((top5 == gt_label).any())
 
         loc_map = self._prepare_map(sample, img_shape)
+        if self._accumulate_pxap(sample, loc_map, img_shape, ori_shape,
+                                 counters) and \
+                sample.get('gt_bboxes', None) is None:
+            # a mask-only sample (OpenImages): classification and PxAP
+            counters['num_samples'] += 1
+            counters['top1_cls'] += int(top1_ok)
+            counters['top5_cls'] += int(top5_ok)
+            counters['few_classes'] += int(scores.size <= 5)
+            return
+        counters['box_samples'] += 1
         gt_float, gt_int = self._prepare_gt(sample, img_shape, ori_shape)
 
         # MaxBoxAcc (reference semantics, inclusive IoU on integer boxes)
@@ -334,6 +371,51 @@ class WSOLMetric(BaseMetric):
                 self._fixed_threshold_iou(loc_map, gt_float, t) >= 0.5
                 for t in self.loc_threshold_candidates
             ])
+
+    def _accumulate_pxap(self, sample: dict, loc_map: np.ndarray, img_shape,
+                         ori_shape, counters: dict) -> bool:
+        """Add the sample's PxAP histograms when it carries ``gt_masks``.
+
+        ``gt_masks`` (``(H, W)`` at ``ori_shape``, nonzero = foreground, or
+        ``(n, H, W)`` instance masks, united) and the optional
+        ``ignore_mask`` (``(H, W)`` bool) are resized to ``img_shape`` with
+        nearest-neighbour interpolation (as the reference resizes its masks;
+        a warp with the sample's ``homography_matrix`` when the pipeline did
+        more than a resize).
+
+        Returns:
+            bool: whether the sample has masks.
+        """
+        masks = sample.get('gt_masks', None)
+        if masks is None:
+            return False
+        fg = to_numpy(masks)
+        if fg.ndim == 3:
+            fg = (fg != 0).any(0)
+        ignore = sample.get('ignore_mask', None)
+        planes = [('gt_masks', fg)]
+        if ignore is not None:
+            planes.append(('ignore_mask', to_numpy(ignore)))
+        matrix = sample.get('homography_matrix', None)
+        height, width = img_shape
+        resized = []
+        for key, plane in planes:
+            if plane.shape != tuple(ori_shape):
+                raise ValueError(f'{key} of shape {plane.shape} does not '
+                                 f'match ori_shape {tuple(ori_shape)}')
+            plane = (plane != 0).astype(np.uint8)
+            resized.append(
+                _warp_mask(plane, ori_shape, img_shape, matrix)
+                if matrix is not None else cv2.resize(
+                    plane, (width, height),
+                    interpolation=cv2.INTER_NEAREST))
+        fg_hist, bg_hist = pxap_histograms(
+            loc_map, resized[0], self.pxap_edges,
+            resized[1].astype(bool) if len(resized) > 1 else None)
+        counters['mask_samples'] += 1
+        counters['pxap_fg'] += fg_hist
+        counters['pxap_bg'] += bg_hist
+        return True
 
     def _sample_threshold(self, sample: dict) -> float:
         """The fixed threshold: the head's (recorded with the prediction)
@@ -401,6 +483,12 @@ class WSOLMetric(BaseMetric):
         if num == 0:
             raise ValueError(f'{type(self).__name__}: no sample was processed')
         pct = 100.0 / num
+        for key, what in (('box_samples', 'gt_bboxes'),
+                          ('mask_samples', 'gt_masks')):
+            if 0 < total[key] < num:
+                raise ValueError(
+                    f'{type(self).__name__}: {total[key]} of {num} samples '
+                    f'carry {what}; the metrics need all or none of them')
         metrics = {
             key: total[key] * pct
             for key in ('top1_cls', 'top5_cls', 'top1_loc', 'top5_loc',
@@ -420,11 +508,19 @@ class WSOLMetric(BaseMetric):
         # a fraction of the map maximum, as the configs' loc_threshold
         metrics['best_cam_threshold'] = round(
             float(self.cam_thresholds[int(np.argmax(curves[ref]))]), 6)
+        if total['mask_samples'] == num:
+            metrics['pxap'] = pxap_from_histograms(total['pxap_fg'],
+                                                   total['pxap_bg'])
+        if total['box_samples'] == 0:  # mask-only dataset: no box metrics
+            for key in list(metrics):
+                if key not in ('top1_cls', 'top5_cls', 'pxap'):
+                    del metrics[key]
         if total['few_classes'] == num:
             # with <= 5 classes every label is in the top 5: top5_cls would
             # be 100 and top5_loc gt_known_loc, saying nothing
-            del metrics['top5_cls'], metrics['top5_loc']
-        if self.loc_threshold_search:
+            metrics.pop('top5_cls', None)
+            metrics.pop('top5_loc', None)
+        if self.loc_threshold_search and total['box_samples']:
             thr, acc = select_loc_threshold(total['search_hits'], num,
                                             self.loc_threshold_candidates)
             thr = round(thr, 6)

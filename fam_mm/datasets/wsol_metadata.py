@@ -38,7 +38,8 @@ METADATA_FILES = ('image_ids.txt', 'class_labels.txt', 'image_sizes.txt',
 
 
 def load_wsol_metadata(split_dir: str,
-                       box_tolerance: float = 1.0) -> List[dict]:
+                       box_tolerance: float = 1.0,
+                       with_boxes: bool = True) -> List[dict]:
     """Parse one split folder of the WSOL metadata format.
 
     Every line is checked: malformed lines, unknown or duplicate image ids,
@@ -53,6 +54,8 @@ def load_wsol_metadata(split_dir: str,
             ``localization.txt``.
         box_tolerance (float): How many pixels a box may exceed its image.
             Defaults to 1.
+        with_boxes (bool): Read ``localization.txt`` as boxes. False leaves it
+            to the caller (OpenImages lists masks there). Defaults to True.
 
     Returns:
         list[dict]: One dict per image, in ``image_ids.txt`` order, with
@@ -101,7 +104,8 @@ def load_wsol_metadata(split_dir: str,
 
     sizes = None
     sizes_file = osp.join(split_dir, 'image_sizes.txt')
-    if osp.isfile(sizes_file):
+    # an empty image_sizes.txt (OpenImages) is the same as none
+    if osp.isfile(sizes_file) and osp.getsize(sizes_file) > 0:
         lines, rows = read_table(sizes_file, 3, 'image_id,width,height')
         owners = lookup(sizes_file, lines, rows)
         values = np.stack([
@@ -119,7 +123,7 @@ def load_wsol_metadata(split_dir: str,
         first_unset(sizes[:, 0] == 0, sizes_file, 'size')
 
     loc_file = osp.join(split_dir, 'localization.txt')
-    has_boxes = osp.isfile(loc_file)
+    has_boxes = with_boxes and osp.isfile(loc_file)
     if has_boxes:
         lines, rows = read_table(loc_file, 5, 'image_id,x0,y0,x1,y1')
         owners = lookup(loc_file, lines, rows)
@@ -226,7 +230,7 @@ class WSOLMetadataDataset(BaseDataset):
         Returns:
             list[dict]: One dict per image (see the class docstring).
         """
-        records = load_wsol_metadata(self.split_dir, self.box_tolerance)
+        records = self._load_records()
         num_classes = len(self.CLASSES) if self.CLASSES else None
         ids_file = osp.join(self.split_dir, 'image_ids.txt')
         check_not_empty(records, f'split {self.split!r}', ids_file)
@@ -245,6 +249,10 @@ class WSOLMetadataDataset(BaseDataset):
         if not self.annotation_only:
             check_image_files(records, ids_file)
         return records
+
+    def _load_records(self) -> List[dict]:
+        """The split's records (subclasses add their annotations)."""
+        return load_wsol_metadata(self.split_dir, self.box_tolerance)
 
     def extra_repr(self) -> List[str]:
         """The extra repr information of the dataset."""

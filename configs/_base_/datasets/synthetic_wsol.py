@@ -25,9 +25,11 @@ train_pipeline = [
     dict(type='PackWSOLInputs'),
 ]
 
-# wsolevaluation protocol: resize the whole image to the input size
+# wsolevaluation protocol: resize the whole image to the input size. The
+# exact instance masks are loaded too, so WSOLMetric also reports PxAP.
 test_pipeline = [
     dict(type='LoadImageFromFile'),
+    dict(type='LoadWSOLMasks'),
     dict(type='WSOLResize', scale=(input_size, input_size)),
     dict(type='PackWSOLInputs'),
 ]
@@ -35,6 +37,7 @@ test_pipeline = [
 # older WSOL papers: resize, then center crop
 test_pipeline_center_crop = [
     dict(type='LoadImageFromFile'),
+    dict(type='LoadWSOLMasks'),
     dict(type='WSOLResize', scale=(resize_size, resize_size)),
     dict(type='WSOLCenterCrop', crop_size=input_size),
     dict(type='PackWSOLInputs'),

@@ -1,4 +1,5 @@
 from .formatting import PackWSOLInputs
+from .loading import LoadWSOLMasks
 from .wsol_transforms import (
     WSOLCenterCrop,
     WSOLRandomCrop,
@@ -11,7 +12,8 @@ from .wsol_transforms import (
 )
 
 __all__ = [
-    'PackWSOLInputs', 'WSOLCenterCrop', 'WSOLRandomCrop', 'WSOLRandomFlip',
+    'LoadWSOLMasks', 'PackWSOLInputs', 'WSOLCenterCrop', 'WSOLRandomCrop',
+    'WSOLRandomFlip',
     'WSOLRandomResizedCrop', 'WSOLResize', 'apply_wsol_geometry',
     'flip_matrix', 'init_wsol_geometry'
 ]

@@ -102,4 +102,15 @@ class PackWSOLInputs(PackInputs):
                 torch.from_numpy(
                     np.ascontiguousarray(img_boxes, dtype=np.float32)),
                 'img_gt_bboxes')
+        # PxAP ground truth (LoadWSOLMasks), in the original frame
+        if results.get('gt_masks') is not None:
+            data_sample.set_field(
+                torch.from_numpy(
+                    np.ascontiguousarray(results['gt_masks'], np.uint8)),
+                'gt_masks')
+        if results.get('ignore_mask') is not None:
+            data_sample.set_field(
+                torch.from_numpy(
+                    np.ascontiguousarray(results['ignore_mask'], bool)),
+                'ignore_mask')
         return packed

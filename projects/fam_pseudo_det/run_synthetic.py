@@ -2,9 +2,11 @@
 
 Steps (each an ordinary run of a script or config of this repository):
 
-1. the WSOL models: FAM and CAM fine-tuned from the same pretrained slim
-   ResNet18 by ``make demo`` (``tools/demo.py``, run here when its results are
-   missing), with their box thresholds chosen on the val split;
+1. the WSOL models: FAM and CAM fine-tuned by ``make demo``
+   (``tools/demo.py``, run here when its results are missing; its
+   ``--backbone`` pair, efficientnet-lite0 by default, or resnet18 with
+   ``--demo-args --backbone resnet18``), each config read from the demo's
+   ``results.json``, with their box thresholds chosen on the val split;
 2. annotations: the train split's pseudo boxes of FAM and of CAM
    (``tools/export_pseudo_boxes.py``, one box per image, category = the
    image-level label) and the GT boxes of the train and test splits
@@ -12,7 +14,12 @@ Steps (each an ordinary run of a script or config of this repository):
    pseudo boxes' quality against the train GT is reported too (CorLoc);
 3. three FCOS detectors (``configs/fcos_r18-slim_fpn_synthetic_*-boxes.py``),
    identical but for the boxes they are trained on, all starting from the
-   backbone FAM and CAM started from;
+   same slim ResNet18 pretrained as a classifier on the train split (image
+   labels only): the demo's pretraining stage
+   (``<demo-dir>/pretrain/backbone_pretrain.pth``, the backbone FAM and CAM
+   started from with ``--backbone resnet18``) or, when the demo had none
+   (efficientnet-lite0: ImageNet weights), that same stage run here for the
+   detectors only (``<work-dir>/pretrain/backbone_pretrain.pth``);
 4. each tested on the GT boxes of the test split with mmdet's ``CocoMetric``;
    a table (markdown and json) under ``--work-dir``.
 
@@ -30,6 +37,7 @@ import time
 from typing import Dict, List, Optional
 
 import numpy as np
+import torch
 from mmengine.config import Config
 
 PROJECT = osp.dirname(osp.abspath(__file__))
@@ -37,8 +45,14 @@ REPO = osp.dirname(osp.dirname(PROJECT))
 SOURCES = ('fam', 'cam', 'gt')
 SOURCE_NAMES = dict(fam='FAM pseudo boxes', cam='CAM pseudo boxes',
                     gt='GT boxes (fully supervised)')
-WSOL_CONFIGS = dict(fam='configs/fam_resnet18_synthetic.py',
-                    cam='configs/cam_resnet18_synthetic.py')
+METHODS = ('fam', 'cam')
+#: The pair of a ``results.json`` without ``config`` (written before the demo
+#: recorded it, when it always ran the resnet18 pair).
+LEGACY_WSOL_CONFIGS = dict(fam='configs/fam_resnet18_synthetic.py',
+                           cam='configs/cam_resnet18_synthetic.py')
+#: ``tools/demo.py --backbone`` whose pretraining stage gives the detectors'
+#: backbone (the slim ResNet18 of the FCOS configs).
+DETECTOR_BACKBONE = 'resnet18'
 AP_KEYS = (('bbox_mAP', 'AP'), ('bbox_mAP_50', 'AP50'),
            ('bbox_mAP_75', 'AP75'))
 
@@ -49,8 +63,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         default=osp.join('work_dirs', 'fam_pseudo_det'))
     parser.add_argument(
         '--demo-dir', default=osp.join('work_dirs', 'demo'),
-        help='work dir of `make demo` (FAM/CAM checkpoints, thresholds and '
-        'the pretrained backbone); the demo is run there when missing')
+        help='work dir of `make demo` (FAM/CAM configs, checkpoints, '
+        'thresholds and, with --backbone resnet18, the pretrained backbone); '
+        'the demo is run there when missing')
     parser.add_argument('--data-root', default=None,
                         help='synthetic data folder (default: the configs\')')
     for split in ('train', 'val', 'test'):
@@ -72,7 +87,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
         '--demo-args', nargs=argparse.REMAINDER, default=[],
-        help='arguments passed to tools/demo.py when it has to run (last)')
+        help='arguments passed to tools/demo.py when it has to run, and to '
+        'its pretraining stage when that runs for the detectors (last)')
     return parser.parse_args(argv)
 
 
@@ -102,39 +118,80 @@ def _last_checkpoint(work_dir: str) -> str:
     return ckpt
 
 
+def _demo_argv(args: argparse.Namespace) -> List[str]:
+    """``tools/demo.py`` arguments for this run's data and seed."""
+    argv = ['--work-dir', args.demo_dir, '--seed', str(args.seed)]
+    if args.data_root is not None:
+        argv += ['--data-root', args.data_root]
+    for split in ('train', 'val', 'test'):
+        num = getattr(args, f'num_{split}')
+        if num is not None:
+            argv += [f'--num-{split}', str(num)]
+    return argv + list(args.demo_args)
+
+
+def pretrain_detector_backbone(args: argparse.Namespace) -> str:
+    """The demo's ``--backbone resnet18`` pretraining stage, run for the
+    detectors only (same config, data, seed and options), in
+    ``<work-dir>/pretrain``; reused when present.
+
+    Returns:
+        str: The checkpoint (its ``backbone.`` weights are the detectors').
+    """
+    demo = _load('tools/demo.py')
+    demo_args = demo.parse_args(
+        _demo_argv(args) +
+        ['--work-dir', args.work_dir, '--backbone', DETECTOR_BACKBONE])
+    # as demo.main: its thread count; mmengine's deterministic algorithms
+    # are switched back afterwards
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(demo_args.threads)
+    try:
+        ckpt = demo.pretrain(demo_args)
+    finally:
+        torch.use_deterministic_algorithms(deterministic)
+        torch.set_num_threads(threads)
+    return ckpt
+
+
 def wsol_models(args: argparse.Namespace) -> Dict[str, dict]:
-    """FAM and CAM checkpoints and thresholds (running the demo if needed).
+    """FAM and CAM configs, checkpoints and thresholds (running the demo if
+    needed), and the detectors' pretrained backbone.
 
     Returns:
         dict: ``{'fam'|'cam': {'config', 'checkpoint', 'loc_threshold',
-        'metrics'}, 'pretrained': path}``.
+        'metrics'}, 'pretrained': {'checkpoint', 'from_demo'}}``;
+        ``from_demo``: the checkpoint is the demo's pretraining stage (the
+        backbone FAM and CAM started from when the demo ran the resnet18
+        pair), not one trained here.
     """
     results_file = osp.join(args.demo_dir, 'results.json')
     if not osp.isfile(results_file):
         banner(f'no {results_file}: running the demo (FAM and CAM)')
-        demo_argv = ['--work-dir', args.demo_dir, '--seed', str(args.seed)]
-        if args.data_root is not None:
-            demo_argv += ['--data-root', args.data_root]
-        for split in ('train', 'val', 'test'):
-            num = getattr(args, f'num_{split}')
-            if num is not None:
-                demo_argv += [f'--num-{split}', str(num)]
-        _load('tools/demo.py').main(demo_argv + list(args.demo_args))
+        _load('tools/demo.py').main(_demo_argv(args))
     with open(results_file) as f:
         results = json.load(f)
     models: Dict[str, dict] = {}
-    for method, config in WSOL_CONFIGS.items():
+    for method in METHODS:
         if method not in results:
             raise KeyError(f'{results_file} has no {method!r} results')
+        config = results[method].get('config', LEGACY_WSOL_CONFIGS[method])
         models[method] = dict(
-            config=osp.join(REPO, config),
+            config=osp.normpath(osp.join(REPO, config)),
             checkpoint=_last_checkpoint(osp.join(args.demo_dir, method)),
             loc_threshold=float(results[method]['loc_threshold']),
             metrics=results[method])
     pretrained = osp.join(args.demo_dir, 'pretrain', 'backbone_pretrain.pth')
-    if not osp.isfile(pretrained):
-        raise FileNotFoundError(f'pretrained backbone not found: {pretrained}')
-    models['pretrained'] = dict(checkpoint=pretrained)
+    from_demo = osp.isfile(pretrained)
+    if not from_demo:
+        banner(f'no {pretrained} (the demo fine-tuned '
+               f'{osp.relpath(models["fam"]["config"], REPO)} from its '
+               'config\'s weights): pretraining the detectors\' slim '
+               f'ResNet18 with the demo\'s --backbone {DETECTOR_BACKBONE} '
+               'pretraining stage')
+        pretrained = pretrain_detector_backbone(args)
+    models['pretrained'] = dict(checkpoint=pretrained, from_demo=from_demo)
     return models
 
 
@@ -163,14 +220,14 @@ def write_annotations(args: argparse.Namespace,
         train_gt=osp.join(ann_dir, 'train_gt.json'),
         test_gt=osp.join(ann_dir, 'test_gt.json'))
     to_coco = _load('tools/dataset_converters/wsol_to_coco.py')
-    dataset_config = osp.join(REPO, WSOL_CONFIGS['fam'])
+    dataset_config = models['fam']['config']
     for split in ('train', 'test'):
         opts = _data_options(args, (split, ))
         to_coco.main([dataset_config, '--split', split, '--out',
                       files[f'{split}_gt']] +
                      (['--cfg-options'] + opts if opts else []))
     export = _load('tools/export_pseudo_boxes.py')
-    for method in ('fam', 'cam'):
+    for method in METHODS:
         if method not in args.sources:
             continue
         banner(f'{method.upper()} pseudo boxes of the train split '
@@ -324,7 +381,10 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, dict]:
         json.dump(
             dict(rows=rows,
                  loc_threshold={m: models[m]['loc_threshold']
-                                for m in WSOL_CONFIGS}), f, indent=1)
+                                for m in METHODS},
+                 wsol_config={m: osp.relpath(models[m]['config'], REPO)
+                              for m in METHODS},
+                 detector_backbone=models['pretrained']), f, indent=1)
     banner('detectors trained on pseudo boxes vs GT boxes (synthetic test '
            f'split, mmdet CocoMetric), {(time.time() - start) / 60:.1f} min')
     print(table)

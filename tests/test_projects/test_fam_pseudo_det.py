@@ -144,6 +144,88 @@ def test_pseudo_box_quality_corloc(tmp_path):
     assert quality['area_ratio'] == pytest.approx(0.7)
 
 
+def _fake_demo_dir(root, results, pretrain=False):
+    """A demo work dir: results.json, the runs' last checkpoints."""
+    root.mkdir()
+    (root / 'results.json').write_text(json.dumps(results))
+    for method in ('fam', 'cam'):
+        (root / method).mkdir()
+        ckpt = root / method / 'epoch_1.pth'
+        ckpt.write_bytes(b'')
+        (root / method / 'last_checkpoint').write_text(str(ckpt))
+    if pretrain:
+        (root / 'pretrain').mkdir()
+        (root / 'pretrain' / 'backbone_pretrain.pth').write_bytes(b'')
+    return str(root)
+
+
+def test_wsol_models_follow_the_demo_pair(tmp_path, monkeypatch):
+    """FAM/CAM configs from results.json; the detectors' backbone from the
+    demo's pretraining, else that stage run for them only."""
+    run = _load('projects/fam_pseudo_det/run_synthetic.py')
+    calls = []
+
+    def pretrain(args):
+        calls.append(args)
+        return osp.join(args.work_dir, 'pretrain', 'backbone_pretrain.pth')
+
+    monkeypatch.setattr(run, 'pretrain_detector_backbone', pretrain)
+    lite = dict(
+        fam=dict(config='configs/fam_efficientnet-lite0_synthetic.py',
+                 loc_threshold=0.55),
+        cam=dict(config='configs/cam_efficientnet-lite0_synthetic.py',
+                 loc_threshold=0.3))
+    # the default pair (ImageNet EfficientNet-Lite0): no demo pretraining
+    args = run.parse_args([
+        '--demo-dir', _fake_demo_dir(tmp_path / 'lite', lite), '--work-dir',
+        str(tmp_path / 'det'), '--demo-args', '--pretrain-epochs', '1'])
+    models = run.wsol_models(args)
+    for method in ('fam', 'cam'):
+        assert models[method]['config'] == osp.join(
+            REPO, 'configs', f'{method}_efficientnet-lite0_synthetic.py')
+        assert osp.isfile(models[method]['config'])
+    assert models['fam']['loc_threshold'] == 0.55
+    assert models['cam']['loc_threshold'] == 0.3
+    assert len(calls) == 1
+    assert models['pretrained'] == dict(
+        checkpoint=str(tmp_path / 'det' / 'pretrain' /
+                       'backbone_pretrain.pth'), from_demo=False)
+    # the resnet18 pair: its pretraining stage is reused; a results.json
+    # without configs (older demo) is that pair
+    for name, results in (('r18', dict(
+            fam=dict(config='configs/fam_resnet18_synthetic.py',
+                     loc_threshold=0.5),
+            cam=dict(config='configs/cam_resnet18_synthetic.py',
+                     loc_threshold=0.45))), ('old', dict(
+                         fam=dict(loc_threshold=0.5),
+                         cam=dict(loc_threshold=0.45)))):
+        demo_dir = _fake_demo_dir(tmp_path / name, results, pretrain=True)
+        models = run.wsol_models(run.parse_args(['--demo-dir', demo_dir]))
+        for method in ('fam', 'cam'):
+            assert models[method]['config'] == osp.join(
+                REPO, 'configs', f'{method}_resnet18_synthetic.py')
+        assert models['pretrained'] == dict(
+            checkpoint=osp.join(demo_dir, 'pretrain',
+                                'backbone_pretrain.pth'), from_demo=True)
+    assert len(calls) == 1
+
+
+def test_detector_backbone_pretraining_is_the_demo_stage():
+    """What run_synthetic passes to tools/demo.py's pretraining stage."""
+    run = _load('projects/fam_pseudo_det/run_synthetic.py')
+    demo = _load('tools/demo.py')
+    args = run.parse_args([
+        '--demo-dir', 'd', '--work-dir', 'w', '--num-train', '16',
+        '--seed', '2', '--demo-args', '--pretrain-epochs', '1',
+        '--work-dir', 'x'])
+    demo_args = demo.parse_args(
+        run._demo_argv(args) +
+        ['--work-dir', args.work_dir, '--backbone', run.DETECTOR_BACKBONE])
+    assert demo.needs_pretraining(demo_args)
+    assert demo_args.work_dir == 'w' and demo_args.num_train == 16
+    assert demo_args.seed == 2 and demo_args.pretrain_epochs == 1
+
+
 # ----------------------------------------------------------- setup-det script
 def test_setup_det_fails_clearly_without_compiler(tmp_path):
     env = dict(
@@ -307,6 +389,16 @@ def test_detector_on_pseudo_boxes_end_to_end(tmp_path, capsys):
     assert 'FAM pseudo boxes' in out and 'GT boxes' in out
     saved = json.loads((tmp_path / 'det' / 'results.json').read_text())
     assert set(saved['rows']) == {'fam', 'cam', 'gt'}
+    # the demo's default pair (no pretraining stage): its configs exported
+    # the pseudo boxes, the detectors' backbone was pretrained here
+    assert saved['wsol_config'] == {
+        m: f'configs/{m}_efficientnet-lite0_synthetic.py'
+        for m in ('fam', 'cam')}
+    assert not (tmp_path / 'demo' / 'pretrain').exists()
+    assert saved['detector_backbone'] == dict(
+        checkpoint=str(tmp_path / 'det' / 'pretrain' /
+                       'backbone_pretrain.pth'), from_demo=False)
+    assert osp.isfile(saved['detector_backbone']['checkpoint'])
 
 
 def test_wsol_gt_to_coco_reads_missing_sizes_from_the_image(tmp_path):

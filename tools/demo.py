@@ -501,6 +501,10 @@ def train_and_test(method: str,
         cfg.test_evaluator,
         dict(type='DumpWSOLResults', out_file=results_file)
     ]
+    if method == 'fam':
+        # part-map similarity (fam/part_cosine) and, where the samples carry
+        # masks, the map inside / outside the objects (fam/fg_in, fg_out)
+        cfg.test_evaluator.append(dict(type='FAMMapMetric'))
     runner = _build_runner(cfg, args, name)
     runner.train()
     console.line(f'{tag} trained {runner.epoch} epoch(s) in '

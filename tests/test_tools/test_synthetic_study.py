@@ -31,20 +31,24 @@ def test_study_aggregates_seeds_and_ablations(tmp_path):
     finally:
         torch.set_num_threads(threads)
     assert set(per_seed) == {
-        'fam', 'cam', 'fam_nosparsity', 'fam_nomemory', 'fam_nodiversity',
-        'fam_noimportance'
+        'fam', 'cam', 'fam_t2_nospa_nomem', 'fam_t2_nomem',
+        'fam_t3_nodiv_noimp', 'fam_t3_nodiv'
     }
     assert all(len(runs) == 2 for runs in per_seed.values())
     table = (tmp_path / 'study' / 'study.md').read_text()
     assert '2 seeds: [0, 1]' in table
-    assert table.count('+-') == 6 * 5
+    # 6 metrics for every method, the part-map cosine for the 5 FAM rows
+    assert table.count('+-') == 6 * 6 + 5
+    # Table 2's rows switch the part-aware extras off
+    assert study.ABLATIONS['fam_t2_nomem']['model']['head'] == dict(
+        loss_div_weight=0.0, use_importance=False)
     # one pretrained backbone per seed, shared by all the methods
     for seed in (0, 1):
         assert (tmp_path / 'study' / f'seed{seed}' / 'pretrain' /
                 'backbone_pretrain.pth').exists()
     # the ablation really changed the model: no memory in its checkpoint
     ckpt = torch.load(
-        str(tmp_path / 'study' / 'seed0' / 'fam_nomemory' / 'epoch_1.pth'),
+        str(tmp_path / 'study' / 'seed0' / 'fam_t2_nomem' / 'epoch_1.pth'),
         map_location='cpu', weights_only=True)
     assert not any('memory' in k for k in ckpt['state_dict'])
     assert any('fg_convs' in k for k in ckpt['state_dict'])

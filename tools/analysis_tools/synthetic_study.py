@@ -3,10 +3,11 @@
 Runs the `make demo` protocol (``tools/demo.py``: fine-tuning with the same
 schedule from the same backbone, box threshold chosen on val, test; with
 ``--backbone resnet18`` the backbone is first pretrained as a classifier,
-once per seed) once per seed, for CAM, FAM and, with ``--ablations``, FAM
-without the sparsity loss, the foreground memory, the diversity loss or the
-importance prediction (paper Tables 2-3). Prints and writes a markdown table
-of mean +- standard deviation over the seeds.
+once per seed) once per seed, for FAM and CAM and, with ``--ablations``, the
+rows of the paper's Tables 2-3 built from the FAM config (see
+:data:`ABLATIONS`). Prints and writes a markdown table of mean +- standard
+deviation over the seeds. Options it does not know go to ``tools/demo.py``
+(e.g. ``--configs FAM_CFG CAM_CFG`` for the richer benchmark variant).
 
 Example:
     python tools/analysis_tools/synthetic_study.py --seeds 0 1 2 --ablations
@@ -21,14 +22,27 @@ from typing import Dict, List, Optional
 import numpy as np
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+# The distinct rows of the paper's Tables 2-3, as switches of the FAM config
+# (whose full model is Table 3's last row). Table 2's rows have neither the
+# diversity loss nor the importance prediction.
+_NO_PART_EXTRAS = dict(loss_div_weight=0.0, use_importance=False)
 ABLATIONS = {
-    'fam_nosparsity': dict(model=dict(head=dict(loss_spa_weight=0.0))),
-    'fam_nomemory': dict(model=dict(neck=dict(use_memory=False))),
-    'fam_nodiversity': dict(model=dict(head=dict(loss_div_weight=0.0))),
-    'fam_noimportance': dict(model=dict(head=dict(use_importance=False))),
+    # Table 2, row 1: no sparsity loss, no foreground memory
+    'fam_t2_nospa_nomem': dict(model=dict(
+        neck=dict(use_memory=False),
+        head=dict(loss_spa_weight=0.0, **_NO_PART_EXTRAS))),
+    # Table 2, row 2: sparsity loss, no foreground memory
+    'fam_t2_nomem': dict(model=dict(
+        neck=dict(use_memory=False), head=dict(**_NO_PART_EXTRAS))),
+    # Table 2, row 3 = Table 3, row 1: object-aware module only
+    'fam_t3_nodiv_noimp': dict(model=dict(head=dict(**_NO_PART_EXTRAS))),
+    # Table 3, row 2: importance prediction, no diversity loss
+    'fam_t3_nodiv': dict(model=dict(head=dict(loss_div_weight=0.0))),
 }
-KEYS = ('top1_cls', 'top1_loc', 'gt_known_loc', 'maxboxaccv2', 'mean_iou')
-NAMES = ('Top-1 Cls', 'Top-1 Loc', 'GT-known Loc', 'MaxBoxAccV2', 'mean IoU')
+KEYS = ('top1_cls', 'top1_loc', 'gt_known_loc', 'maxboxaccv2', 'mean_iou',
+        'empty_box_rate')
+NAMES = ('Top-1 Cls', 'Top-1 Loc', 'GT-known Loc', 'MaxBoxAccV2', 'mean IoU',
+         'empty boxes')
 
 
 def _demo():
@@ -59,11 +73,18 @@ def summarize(per_seed: Dict[str, List[Dict[str, float]]],
         f'| method (%, {len(seeds)} seeds: {seeds}) | ' + ' | '.join(NAMES) +
         ' | box threshold (val) |', '| --- |' + ' --- |' * (len(NAMES) + 1)
     ]
+    lines[0] = lines[0].replace(' | box threshold',
+                                ' | part-map cosine | box threshold')
+    lines[1] += ' --- |'
     for method, runs in per_seed.items():
         cells = []
-        for key in KEYS:
-            values = np.array([r[f'wsol/{key}'] for r in runs])
-            cells.append(f'{values.mean():.2f} +- {values.std():.2f}')
+        for key in KEYS + ('part_cosine', ):
+            prefix = 'fam' if key == 'part_cosine' else 'wsol'
+            values = np.array(
+                [r[f'{prefix}/{key}'] for r in runs
+                 if f'{prefix}/{key}' in r])
+            cells.append(f'{values.mean():.2f} +- {values.std():.2f}'
+                         if len(values) else '-')
         thrs = ', '.join(f'{r["loc_threshold"]:.2f}' for r in runs)
         lines.append(f'| {method.upper()} | ' + ' | '.join(cells) +
                      f' | {thrs} |')
@@ -82,7 +103,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, list]:
                                 ['--work-dir', seed_dir, '--seed',
                                  str(seed)])
         os.makedirs(seed_dir, exist_ok=True)
-        pretrained = demo.pretrain(dargs)
+        pretrained = demo.pretrain(dargs)  # None: ImageNet weights
         for method in methods:
             base = 'fam' if method.startswith('fam') else 'cam'
             result = demo.finetune_and_test(

@@ -1,4 +1,5 @@
 from .dump_results import DumpWSOLResults
+from .fam_map_metric import FAMMapMetric
 from .pseudo_boxes import (
     DumpCocoPseudoBoxes,
     boxes_to_coco,
@@ -7,6 +8,6 @@ from .pseudo_boxes import (
 from .wsol_metric import WSOLMetric
 
 __all__ = [
-    'DumpCocoPseudoBoxes', 'DumpWSOLResults', 'WSOLMetric',
+    'DumpCocoPseudoBoxes', 'DumpWSOLResults', 'FAMMapMetric', 'WSOLMetric',
     'pseudo_boxes_to_coco', 'boxes_to_coco'
 ]

@@ -104,9 +104,10 @@ def load_wsol_metadata(split_dir: str,
 
     sizes = None
     sizes_file = osp.join(split_dir, 'image_sizes.txt')
-    # an empty image_sizes.txt (OpenImages) is the same as none
-    if osp.isfile(sizes_file) and osp.getsize(sizes_file) > 0:
-        lines, rows = read_table(sizes_file, 3, 'image_id,width,height')
+    # an image_sizes.txt without lines (OpenImages) is the same as none
+    lines, rows = (read_table(sizes_file, 3, 'image_id,width,height')
+                   if osp.isfile(sizes_file) else ([], []))
+    if rows:
         owners = lookup(sizes_file, lines, rows)
         values = np.stack([
             parse_column([row[k] for row in rows], sizes_file, lines, int)

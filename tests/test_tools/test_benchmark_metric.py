@@ -11,7 +11,10 @@ def test_benchmark_metric_runs(capsys):
         osp.join(REPO, 'tools', 'analysis_tools', 'benchmark_metric.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.main(['--num-maps', '4', '--size', '64'])
+    rows = module.main(['--num-maps', '2', '--size', '48',
+                        '--cam-curve-interval', '0.01'])
     out = capsys.readouterr().out
-    assert 'speed-up:' in out
+    assert len(rows) == 10  # 5 map families x 2 modes
+    assert all(row['identical'] and row['ratio'] > 0 for row in rows)
+    assert 'speed-up (CPU time): median' in out
     assert 'identical MaxBoxAcc curves: OK' in out

@@ -57,6 +57,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--ablations', action='store_true')
+    parser.add_argument(
+        '--methods', nargs='+', default=None,
+        help='run only these of fam, cam and the ablation names')
     parser.add_argument('--work-dir',
                         default=osp.join(REPO, 'work_dirs', 'study'))
     parser.add_argument('--out', default=None,
@@ -96,6 +99,12 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, list]:
     demo = _demo()
     import fam_mm  # noqa: F401
     methods = ['fam', 'cam'] + (list(ABLATIONS) if args.ablations else [])
+    if args.methods:
+        unknown = set(args.methods) - {'fam', 'cam', *ABLATIONS}
+        if unknown:
+            raise ValueError(f'unknown --methods {sorted(unknown)}; choose '
+                             f'from fam, cam, {", ".join(ABLATIONS)}')
+        methods = list(args.methods)
     per_seed: Dict[str, list] = {m: [] for m in methods}
     for seed in args.seeds:
         seed_dir = osp.join(args.work_dir, f'seed{seed}')

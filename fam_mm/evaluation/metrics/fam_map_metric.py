@@ -53,7 +53,7 @@ class FAMMapMetric(BaseMetric):
             if masks is not None:
                 mask = np.asarray(to_numpy(masks)) > 0
                 if mask.ndim == 3:  # instances: their union
-                    mask = mask.any(0)
+                    mask = np.any(mask, axis=0, keepdims=False)
                 mask = cv2.resize(
                     mask.astype(np.uint8), loc_map.shape[::-1],
                     interpolation=cv2.INTER_NEAREST).astype(bool)

@@ -177,3 +177,24 @@ def test_foreground_part_pooling_gates_class_evidence_by_map():
                                head.fc.bias.expand(2, 3))
     with pytest.raises(ValueError, match='part_pooling'):
         FAMHead(num_classes=3, in_channels=8, part_pooling='masked')
+
+
+@pytest.mark.parametrize('to_backbone', [True, False])
+def test_diversity_gradient_to_backbone_switch(to_backbone):
+    """div_grad_to_backbone=False: the diversity loss moves the maps (the
+    foreground map M gets its gradient) but not the backbone features X;
+    the classification loss still reaches X either way."""
+    torch.manual_seed(0)
+    head = FAMHead(num_classes=3, in_channels=8, num_parts=3,
+                   part_pooling='foreground', loss_spa_weight=0.0,
+                   loss_div_weight=1.0, div_grad_to_backbone=to_backbone)
+    head.init_weights()
+    x = torch.randn(2, 8, 4, 4, requires_grad=True)
+    fg = torch.rand(2, 1, 4, 4, requires_grad=True)
+    losses = head.loss((x, fg), _samples(2))
+    gx, gm = torch.autograd.grad(
+        losses['loss_div'], (x, fg), retain_graph=True, allow_unused=True)
+    assert gm.abs().sum() > 0
+    assert (gx is not None and gx.abs().sum() > 0) == to_backbone
+    gx_cls, = torch.autograd.grad(losses['loss_cls'], x)
+    assert gx_cls.abs().sum() > 0

@@ -12,6 +12,8 @@ _base_ = [
 model = dict(
     backbone={{_base_.backbone}},
     head=dict(num_classes=8, in_channels={{_base_.feat_channels}}))
+# the same 6 epochs as fam_efficientnet-lite0_synthetic.py
+train_cfg = dict(max_epochs=6)
 
 data_preprocessor = dict(mean={{_base_.lite_mean}}, std={{_base_.lite_std}})
 val_evaluator = dict(

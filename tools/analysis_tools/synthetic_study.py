@@ -39,6 +39,11 @@ ABLATIONS = {
     # Table 3, row 2: importance prediction, no diversity loss
     'fam_t3_nodiv': dict(model=dict(head=dict(loss_div_weight=0.0))),
 }
+# Other settings of the FAM config, selectable with --methods
+VARIANTS = {
+    # the localization-leaning setting of docs/design.md's study
+    'fam_lambda_div1': dict(model=dict(head=dict(loss_div_weight=1.0))),
+}
 KEYS = ('top1_cls', 'top1_loc', 'gt_known_loc', 'maxboxaccv2', 'mean_iou',
         'empty_box_rate')
 NAMES = ('Top-1 Cls', 'Top-1 Loc', 'GT-known Loc', 'MaxBoxAccV2', 'mean IoU',
@@ -100,10 +105,11 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, list]:
     import fam_mm  # noqa: F401
     methods = ['fam', 'cam'] + (list(ABLATIONS) if args.ablations else [])
     if args.methods:
-        unknown = set(args.methods) - {'fam', 'cam', *ABLATIONS}
+        known = {'fam', 'cam', *ABLATIONS, *VARIANTS}
+        unknown = set(args.methods) - known
         if unknown:
             raise ValueError(f'unknown --methods {sorted(unknown)}; choose '
-                             f'from fam, cam, {", ".join(ABLATIONS)}')
+                             f'from {", ".join(sorted(known))}')
         methods = list(args.methods)
     per_seed: Dict[str, list] = {m: [] for m in methods}
     for seed in args.seeds:
@@ -117,7 +123,8 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, list]:
             base = 'fam' if method.startswith('fam') else 'cam'
             result = demo.finetune_and_test(
                 base, f'seed {seed}:', pretrained, dargs,
-                name=method, overrides=ABLATIONS.get(method))
+                name=method,
+                overrides=ABLATIONS.get(method, VARIANTS.get(method)))
             per_seed[method].append(result)
             with open(osp.join(args.work_dir, 'raw.json'), 'w') as f:
                 json.dump(per_seed, f, indent=1)

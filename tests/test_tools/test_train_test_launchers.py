@@ -456,7 +456,13 @@ def test_test_missing_checkpoint(tmp_path, monkeypatch):
 # ---------------------------------------------------------------------------
 # distributed test: 2 processes == 1 process
 # ---------------------------------------------------------------------------
-def test_dist_test_matches_single_process(trained, tested, tmp_path):
+# FAM_DIST_REPEAT=10 runs the distributed test 10 times on one trained
+# checkpoint (the stability check of issue 13: 10 runs in a row under load)
+DIST_REPEAT = int(os.environ.get('FAM_DIST_REPEAT', '1'))
+
+
+@pytest.mark.parametrize('repeat', range(DIST_REPEAT))
+def test_dist_test_matches_single_process(trained, tested, tmp_path, repeat):
     work_dir = str(tmp_path / 'dist')
     out = str(tmp_path / 'dist_res.json')
     env = _clean_env(PYTHON=sys.executable, PORT=_free_port())

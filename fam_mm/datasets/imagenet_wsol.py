@@ -8,6 +8,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 import numpy as np
 from mmengine.logging import MMLogger
 from mmpretrain.datasets import BaseDataset
+from mmpretrain.datasets.categories import IMAGENET_CATEGORIES
 from mmpretrain.registry import DATASETS
 
 from .annotation_utils import (
@@ -240,6 +241,13 @@ class ImageNetWSOL(BaseDataset):
             :class:`mmpretrain.datasets.BaseDataset` (``data_prefix``
             defaults to ``split``).
     """
+
+    # The 1000 ImageNet class names in sorted-wnid order (the class order of
+    # this dataset and of mmpretrain's ImageNet): what a model built from a
+    # config with this dataset calls its classes when no checkpoint says
+    # otherwise (e.g. configs/cam_efficientnet-lite0_imagenet.py). An
+    # instance's own `classes` are its wnids.
+    METAINFO = {'classes': IMAGENET_CATEGORIES}
 
     def __init__(self,
                  data_root: str,

@@ -29,12 +29,23 @@ def test_config_snippet(name, dataset_type, num_classes):
         assert pipeline[-1]['type'] == 'PackWSOLInputs'
         for step in pipeline:
             TRANSFORMS.build(copy.deepcopy(step))
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+    for loader in ('train_dataloader', 'test_dataloader'):
         assert cfg[loader]['dataset']['type'] == dataset_type
+    # model selection on train-fullsup: the wsolevaluation `val` split,
+    # read from its metadata, for the real datasets
+    assert cfg.val_dataloader['dataset']['type'] == (
+        dataset_type if dataset_type == 'SyntheticWSOL' else
+        'WSOLMetadataDataset')
+    assert cfg.val_dataloader['dataset']['split'] == 'val'
     assert [s['type'] for s in cfg.train_pipeline[1:-1]
             ] == ['WSOLResize', 'WSOLRandomCrop', 'WSOLRandomFlip']
-    assert cfg.test_pipeline[1]['type'] == 'WSOLResize'
-    assert cfg.test_pipeline_center_crop[2]['type'] == 'WSOLCenterCrop'
+    # the synthetic benchmark's test pipelines also load its exact masks
+    # (PxAP); the geometric steps are the same everywhere
+    masks = ['LoadWSOLMasks'] if dataset_type == 'SyntheticWSOL' else []
+    assert [s['type'] for s in cfg.test_pipeline[1:-1]
+            ] == masks + ['WSOLResize']
+    assert [s['type'] for s in cfg.test_pipeline_center_crop[1:-1]
+            ] == masks + ['WSOLResize', 'WSOLCenterCrop']
 
 
 def test_synthetic_config_builds(tmp_path):

@@ -55,11 +55,12 @@ DATA = dict(
     num_test=9,
     min_size=48,
     max_size=72)
-# no top5_*: the tiny benchmark has 4 classes (WSOLMetric leaves them out)
+# no top5_*: the tiny benchmark has 4 classes (WSOLMetric leaves them out);
+# pxap: the synthetic test pipeline loads the exact object masks
 METRIC_KEYS = {
     'top1_cls', 'top1_loc', 'gt_known_loc', 'mean_iou', 'maxboxacc_iou30',
     'maxboxacc_iou50', 'maxboxacc_iou70', 'maxboxaccv2', 'best_cam_threshold',
-    'empty_box_rate'
+    'empty_box_rate', 'pxap'
 }
 # metrics that are (hits / number of images) in percent
 COUNT_KEYS = {

@@ -33,7 +33,7 @@ def _number(text: str, pattern: str) -> float:
 
 def test_synthetic_recipe_matches_the_config():
     cfg = Config.fromfile(
-        osp.join(REPO, 'configs', 'fam_resnet18_synthetic.py'))
+        osp.join(REPO, 'configs', 'fam_efficientnet-lite0_synthetic.py'))
     column = _synthetic_column()
     optimizer = cfg.optim_wrapper.optimizer
     cell = column['optimizer']

@@ -4,13 +4,13 @@ Fine-tunes one synthetic config (with ``--cfg-options`` overrides), then on
 the **val** split (train-fullsup; nothing here looks at test unless
 ``--test`` is given) measures what ``docs/design.md``'s study reports:
 
-* ``fg_in`` / ``fg_out``: mean of the localization map ``M`` (FAM's sigmoid
-  map; CAM's min-max normalised map) inside and outside the exact object
-  masks of the synthetic benchmark, at the network input size;
-* ``empty_box_rate``: share of images whose box at the fixed threshold (the
-  head's ``loc_threshold``) is empty;
-* ``part_cosine``: mean pairwise cosine similarity of the ``K`` part maps
-  (1 = identical parts);
+* ``fam/fg_in`` / ``fam/fg_out`` (``FAMMapMetric``): mean of the
+  localization map ``M`` (FAM's sigmoid map; CAM's min-max normalised map)
+  inside and outside the exact object masks of the synthetic benchmark;
+* ``wsol/empty_box_rate``: share of images whose box at the fixed threshold
+  (the head's ``loc_threshold``) is empty;
+* ``fam/part_cosine``: mean pairwise cosine similarity of the ``K`` part
+  maps (1 = identical parts);
 * the ``WSOLMetric`` numbers (GT-known Loc at the fixed threshold, Top-1 Cls,
   MaxBoxAccV2) and the GT-known-best threshold of a search on val.
 
@@ -25,15 +25,12 @@ import json
 import os
 import os.path as osp
 import time
-from typing import Dict, List, Optional
+from math import nan
+from typing import List, Optional
 
-import cv2
 import numpy as np
-import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
-
-from fam_mm.engine.hooks.foreground_collapse_hook import part_map_diversity
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -51,43 +48,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--cam-curve-interval', type=float, default=0.01)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args(argv)
-
-
-def mask_stats(loc_map: np.ndarray, mask: np.ndarray) -> Dict[str, float]:
-    """Mean of a map inside and outside a binary mask of the same size."""
-    inside = mask > 0
-    return dict(
-        fg_in=float(loc_map[inside].mean()) if inside.any() else np.nan,
-        fg_out=float(loc_map[~inside].mean()) if (~inside).any() else np.nan)
-
-
-def diagnose(runner: Runner, loader) -> Dict[str, float]:
-    """Mask, empty-box and part-map statistics of a split."""
-    model = runner.model
-    model.eval()
-    dataset = loader.dataset
-    rows: Dict[str, list] = dict(fg_in=[], fg_out=[], empty=[], cos=[])
-    with torch.no_grad():
-        for data in loader:
-            for sample in model.test_step(data):
-                loc_map = sample.loc_map.cpu().numpy()
-                info = dataset.get_data_info(int(sample.sample_idx))
-                mask = cv2.imread(info['mask_path'], cv2.IMREAD_UNCHANGED)
-                mask = cv2.resize(mask, loc_map.shape[::-1],
-                                  interpolation=cv2.INTER_NEAREST)
-                for key, value in mask_stats(loc_map, mask).items():
-                    rows[key].append(value)
-                box = np.asarray(sample.pred_bbox.cpu(), dtype=float)
-                rows['empty'].append(
-                    float(box[2] <= box[0] or box[3] <= box[1]))
-                if 'part_maps' in sample:
-                    rows['cos'].append(1.0 - part_map_diversity(
-                        sample.part_maps[None].float()))
-    return dict(
-        fg_in=float(np.nanmean(rows['fg_in'])),
-        fg_out=float(np.nanmean(rows['fg_out'])),
-        empty_box_rate=100.0 * float(np.mean(rows['empty'])),
-        part_cosine=float(np.mean(rows['cos'])) if rows['cos'] else np.nan)
 
 
 def main(argv: Optional[List[str]] = None) -> dict:
@@ -114,6 +74,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
         cfg[key].cam_curve_interval = args.cam_curve_interval
     cfg.val_evaluator.loc_threshold_search = True
     cfg.val_evaluator.loc_threshold_candidates = candidates
+    # M inside / outside the masks (the pipelines load them), part cosine
+    for key in ('val_evaluator', 'test_evaluator'):
+        cfg[key] = [cfg[key], dict(type='FAMMapMetric')]
     start = time.time()
     runner = Runner.from_cfg(cfg)
     runner.train()
@@ -130,8 +93,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
         train_min=round(train_min, 2),
         val={k: float(v) for k, v in val.items()},
         val_best_threshold=best_thr,
-        val_best_gt_known=curve[best_thr],
-        val_diag=diagnose(runner, runner.val_dataloader))
+        val_best_gt_known=curve[best_thr])
     summary = _summary(args.name, train_min, result, head_thr(runner))
     if args.test:
         head = runner.model.head
@@ -139,7 +101,6 @@ def main(argv: Optional[List[str]] = None) -> dict:
         runner.test_loop.evaluator.metrics[0].loc_threshold = best_thr
         test = runner.test()
         result['test'] = {k: float(v) for k, v in test.items()}
-        result['test_diag'] = diagnose(runner, runner.test_dataloader)
     os.makedirs(args.work_dir, exist_ok=True)
     with open(osp.join(args.work_dir, f'{args.name}.json'), 'w') as f:
         json.dump(result, f, indent=1)
@@ -158,15 +119,16 @@ def head_thr(runner: Runner) -> float:
 
 def _summary(name: str, train_min: float, result: dict,
              threshold: float) -> str:
-    v, d = result['val'], result['val_diag']
+    v = result['val']
     return (f'STUDY {name}: train {train_min:.1f} min | val top1_cls '
             f'{v["wsol/top1_cls"]:.2f} gt_known@{threshold:.2f} '
             f'{v["wsol/gt_known_loc"]:.2f} best '
             f'{result["val_best_gt_known"]:.2f}@'
             f'{result["val_best_threshold"]:.2f} maxboxaccv2 '
-            f'{v["wsol/maxboxaccv2"]:.2f} | M in {d["fg_in"]:.3f} out '
-            f'{d["fg_out"]:.3f} empty {d["empty_box_rate"]:.1f}% part cos '
-            f'{d["part_cosine"]:.3f}')
+            f'{v["wsol/maxboxaccv2"]:.2f} | M in {v.get("fam/fg_in", nan):.3f}'
+            f' out {v.get("fam/fg_out", nan):.3f} empty '
+            f'{v["wsol/empty_box_rate"]:.1f}% part cos '
+            f'{v.get("fam/part_cosine", nan):.3f}')
 
 
 if __name__ == '__main__':

@@ -88,6 +88,10 @@ def _train(work_dir, data_root, head, lr, hook):
                 head=dict(type='FAMHead', num_classes=2, in_channels=16,
                           num_parts=3, **head)),
             work_dir=work_dir,
+            # A unique name: two Runners created in the same second would
+            # otherwise share mmengine's MMLogger instance (named by the
+            # timestamp) and the second run would log into the first's file.
+            experiment_name=osp.basename(work_dir),
             train_dataloader=dict(
                 dataset=dict(type='SyntheticWSOL', data_root=data_root,
                              split='train', pipeline=PIPELINE, **SYN),

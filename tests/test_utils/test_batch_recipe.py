@@ -115,7 +115,9 @@ def test_train_tool_prints_and_warns(tmp_path):
         'train_dataloader.dataset.min_size=40',
         'train_dataloader.dataset.max_size=48',
         'model.head.num_classes=2', 'model.backbone.init_cfg=None',
-        'train_cfg.max_epochs=1', 'custom_hooks=[]'
+        'train_cfg.max_epochs=1', 'custom_hooks=[]',
+        # unique logger name (see test_foreground_collapse_hook.py)
+        'experiment_name=batch_recipe_tool'
     ]
     threads, environ = torch.get_num_threads(), dict(os.environ)
     torch.set_num_threads(1)

@@ -14,11 +14,10 @@ from mmengine.runner import Runner
 
 from fam_mm.engine.hooks import use_rank_zero_logger
 from fam_mm.utils import (
-    InputError,
+    apply_cfg_options,
     check_checkpoint_fits,
     exit_after_distributed_run,
     run_tool,
-    set_data_root,
     setup_cpu_distributed,
     teardown_distributed,
 )
@@ -72,18 +71,7 @@ def parse_args(argv=None):
 
 def merge_args(cfg: Config, args) -> Config:
     """Apply the command-line options to the config."""
-    options = dict(args.cfg_options or {})
-    data_root = options.pop('data_root', None)
-    if args.data_root is not None:
-        if data_root is not None and data_root != args.data_root:
-            raise InputError(f'--data-root {args.data_root} and --cfg-options '
-                             f'data_root={data_root} disagree')
-        data_root = args.data_root
-    if data_root is not None:
-        # the dataset configs copied `data_root` when the file was parsed
-        set_data_root(cfg, data_root)
-    if options:
-        cfg.merge_from_dict(options)
+    apply_cfg_options(cfg, args.cfg_options, args.data_root)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:

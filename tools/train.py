@@ -15,11 +15,10 @@ from mmengine.runner import Runner
 
 from fam_mm.engine.hooks import use_rank_zero_logger
 from fam_mm.utils import (
-    InputError,
+    apply_cfg_options,
     check_init_checkpoints,
     exit_after_distributed_run,
     run_tool,
-    set_data_root,
     setup_cpu_distributed,
     teardown_distributed,
 )
@@ -127,18 +126,7 @@ def merge_args(cfg: Config, args) -> Config:
     if args.no_persistent_workers:
         _set_loader_option(cfg, 'persistent_workers', False)
 
-    options = dict(args.cfg_options or {})
-    data_root = options.pop('data_root', None)
-    if args.data_root is not None:
-        if data_root is not None and data_root != args.data_root:
-            raise InputError(f'--data-root {args.data_root} and --cfg-options '
-                             f'data_root={data_root} disagree')
-        data_root = args.data_root
-    if data_root is not None:
-        # the dataset configs copied `data_root` when the file was parsed
-        set_data_root(cfg, data_root)
-    if options:
-        cfg.merge_from_dict(options)
+    apply_cfg_options(cfg, args.cfg_options, args.data_root)
     return cfg
 
 

@@ -6,6 +6,7 @@ from .dist import (
 )
 from .run_checks import (
     InputError,
+    apply_cfg_options,
     check_checkpoint_fits,
     check_init_checkpoints,
     run_tool,
@@ -16,5 +17,5 @@ __all__ = [
     'register_checkpoint_safe_globals', 'setup_cpu_distributed',
     'teardown_distributed', 'exit_after_distributed_run', 'InputError',
     'check_checkpoint_fits', 'check_init_checkpoints', 'run_tool',
-    'set_data_root'
+    'set_data_root', 'apply_cfg_options'
 ]

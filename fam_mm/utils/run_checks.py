@@ -101,6 +101,37 @@ def set_data_root(cfg, data_root: str) -> List[str]:
     return changed
 
 
+def apply_cfg_options(cfg, cfg_options: Optional[Dict[str, Any]],
+                      data_root: Optional[str] = None) -> None:
+    """Apply ``--data-root`` and ``--cfg-options`` to a config in place.
+
+    A ``data_root`` key among the options is handled as ``--data-root``
+    (:func:`set_data_root`), since merging the variable alone moves nothing;
+    the other options are merged as usual.
+
+    Args:
+        cfg (mmengine.Config): The config, changed in place.
+        cfg_options (dict, optional): The parsed ``--cfg-options``.
+        data_root (str, optional): The ``--data-root`` argument.
+
+    Raises:
+        InputError: When ``--data-root`` and ``data_root=`` disagree, or
+            when :func:`set_data_root` cannot move the splits.
+    """
+    options = dict(cfg_options or {})
+    option_root = options.pop('data_root', None)
+    if data_root is not None and option_root is not None \
+            and option_root != data_root:
+        raise InputError(f'--data-root {data_root} and --cfg-options '
+                         f'data_root={option_root} disagree')
+    data_root = data_root if data_root is not None else option_root
+    if data_root is not None:
+        # the dataset configs copied `data_root` when the file was parsed
+        set_data_root(cfg, data_root)
+    if options:
+        cfg.merge_from_dict(options)
+
+
 # ---------------------------------------------------------------------------
 # init_cfg checkpoints given as URLs
 # ---------------------------------------------------------------------------

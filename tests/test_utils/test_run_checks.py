@@ -9,6 +9,7 @@ from mmengine.config import Config
 from fam_mm.datasets.annotation_utils import AnnotationError
 from fam_mm.utils import (
     InputError,
+    apply_cfg_options,
     check_init_checkpoints,
     run_tool,
     set_data_root,
@@ -73,6 +74,23 @@ def test_data_root_errors():
             test_dataloader=dict(dataset=dict(data_root='b'))))
     with pytest.raises(InputError, match='different roots'):
         set_data_root(cfg, '/d')
+
+
+def test_apply_cfg_options_data_root_and_other_keys():
+    """``data_root=`` among --cfg-options moves the splits like --data-root;
+    the other options merge; the two spellings must agree."""
+    cfg = _cfg('fam_resnet18_synthetic.py')
+    apply_cfg_options(cfg, {'data_root': '/x', 'train_cfg.max_epochs': 1})
+    assert cfg.train_dataloader.dataset.data_root == '/x'
+    assert cfg.test_dataloader.dataset.data_root == '/x'
+    assert cfg.train_cfg.max_epochs == 1
+    cfg = _cfg('fam_resnet18_synthetic.py')
+    apply_cfg_options(cfg, None, data_root='/y')
+    assert cfg.val_dataloader.dataset.data_root == '/y'
+    apply_cfg_options(cfg, {'data_root': '/z'}, data_root='/z')
+    assert cfg.val_dataloader.dataset.data_root == '/z'
+    with pytest.raises(InputError, match='disagree'):
+        apply_cfg_options(cfg, {'data_root': '/a'}, data_root='/b')
 
 
 def _model(checkpoint):

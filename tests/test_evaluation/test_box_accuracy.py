@@ -226,6 +226,39 @@ def test_level_set_boxes_match_opencv(multi):
             assert got == ref, (i, int(level), q.tolist())
 
 
+def test_single_contour_filled_kernel_matches_opencv(monkeypatch):
+    # the exact hole-filled kernel, which maps with many levels the area
+    # bounds leave undecided go through, forced on every map
+    from fam_mm.evaluation.functional import level_sets
+    monkeypatch.setattr(level_sets, 'MAX_OPENCV_LEVELS', -1)
+    rng = np.random.default_rng(23)
+    for i in range(300):
+        q = _fuzz_map(rng, i)
+        levels = np.unique(rng.integers(0, 256, rng.integers(1, 12)))
+        boxes, owner = upper_level_set_boxes(q, levels, False)
+        for li, level in enumerate(levels):
+            ref = {tuple(b) for b in boxes_at_level(q, int(level), False)}
+            got = {tuple(b) for b in boxes[owner == li].tolist()}
+            assert got == ref, (i, int(level), q.tolist())
+
+
+def test_cam_like_maps_224_match_opencv():
+    # full-size CAM-like maps (holes at many levels, the single-contour area
+    # bounds undecided at some): every level against OpenCV
+    rng = np.random.default_rng(3)
+    levels = np.arange(0, 255)
+    for low in (7, 28):
+        act = rng.normal(0, 1, (low, low)).astype(np.float32)
+        m = cv2.resize(act, (224, 224), interpolation=cv2.INTER_CUBIC)
+        q = ((m - m.min()) / (m.max() - m.min()) * 255).astype(np.uint8)
+        for multi in (True, False):
+            boxes, owner = upper_level_set_boxes(q, levels, multi)
+            for li in range(0, 255, 3):
+                ref = {tuple(b) for b in boxes_at_level(q, li, multi)}
+                got = {tuple(b) for b in boxes[owner == li].tolist()}
+                assert got == ref, (low, multi, li)
+
+
 def test_single_contour_tie_rule_follows_opencv_order():
     # two components of equal contour area (4 = a 3x3 square): OpenCV lists
     # the outermost contours bottom-up, so max() keeps the lower one, i.e.

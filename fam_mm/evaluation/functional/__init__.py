@@ -14,6 +14,7 @@ from .box_accuracy import (
 from .level_sets import level_set_best_ious, upper_level_set_boxes
 from .localization import (
     box_iou,
+    boxes_of_foreground,
     boxes_to_input,
     boxes_to_original,
     extract_bbox,
@@ -25,7 +26,7 @@ from .threshold_search import select_loc_threshold
 
 __all__ = [
     'box_iou', 'boxes_to_input', 'boxes_to_original', 'extract_bbox',
-    'normalize_map', 'transform_boxes', 'quantize_map',
+    'boxes_of_foreground', 'normalize_map', 'transform_boxes', 'quantize_map',
     'cam_threshold_levels', 'boxes_at_level', 'max_box_iou',
     'max_box_iou_naive', 'box_accuracy_hits', 'upper_level_set_boxes',
     'level_set_best_ious', 'pxap_bin_edges', 'pxap_histograms',

@@ -21,7 +21,8 @@ Object Localization Methods Right", CVPR 2020), reproduced exactly:
 :func:`max_box_iou_naive` is the straightforward per-threshold loop kept as
 the slow baseline for the benchmark and the tests.
 """
-from typing import Sequence, Union
+from functools import lru_cache
+from typing import Sequence, Tuple, Union
 
 import numpy as np
 
@@ -118,10 +119,20 @@ def max_box_iou(score_map: np.ndarray, gt_boxes: np.ndarray,
     """
     q_map = quantize_map(score_map)
     gt = _check_gt(gt_boxes)
-    levels = cam_threshold_levels(cam_thresholds, int(q_map.max()))
-    uniq, inverse = np.unique(levels, return_inverse=True)
+    thr = np.ascontiguousarray(cam_thresholds, dtype=np.float64)
+    uniq, inverse = _distinct_levels(thr.tobytes(), int(q_map.max()))
     best = level_set_best_ious(q_map, uniq, gt, multi_contour)
-    return best[inverse.reshape(-1)]
+    return best[inverse]
+
+
+@lru_cache(maxsize=1024)
+def _distinct_levels(thresholds: bytes,
+                     map_max: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Distinct levels of the thresholds and each threshold's position
+    among them (cached: a metric sees at most 256 maxima)."""
+    levels = cam_threshold_levels(np.frombuffer(thresholds), map_max)
+    uniq, inverse = np.unique(levels, return_inverse=True)
+    return uniq, inverse.reshape(-1)
 
 
 def box_accuracy_hits(best_iou: np.ndarray,

@@ -7,25 +7,36 @@ per map (numba, cached on disk) gives the same boxes for every level:
 * **Outer contours.** Pixels are added in descending value order to a
   union-find over the 8-connected foreground; every root keeps the box of
   its component. After the pixels of value ``T + 1`` are in, the roots are
-  the components of ``q > T``, i.e. the outer contours of that level.
+  the components of ``q > T``, i.e. the outer contours of that level. Which
+  neighbours of a new pixel are already in is read from the map itself (a
+  neighbour is in when its value is higher, or equal and earlier in raster
+  order); a 256-entry table gives, for that 8-neighbour pattern, one
+  neighbour per locally connected group (usually one: one ``find``) and
+  the change of the Euler number ``components - holes`` (Gray's bit-quad
+  counts), so the number of holes of every level is known for free.
 * **Hole contours** (``RETR_TREE`` also returns them; only multi-contour
-  evaluation looks at them). Pixels are added in *ascending* order to a
-  union-find over the 4-connected background, linked to a virtual exterior
-  node through the image border. After the pixels of value ``T`` are in,
-  the roots not linked to the exterior are the holes of ``q > T``. A hole
-  contour runs through the foreground pixels around the hole, so its box is
-  the hole's box grown by one pixel.
+  evaluation looks at them), only when some level has holes. Pixels are
+  added in *ascending* order to a union-find over the 4-connected
+  background whose padding is one exterior node; after the pixels of value
+  ``T`` are in, the roots other than the exterior are the holes of
+  ``q > T``. A hole contour runs through the foreground pixels around the
+  hole, so its box is the hole's box grown by one pixel.
 * **Largest contour** (single-contour evaluation). ``cv2.contourArea`` of an
   outer contour is the area of the polygon through its border pixels'
   centres, i.e. the bit-quad area ``n(Q4) + n(Q3) / 2`` of the component
-  with its holes filled. The hole-filled map ``e`` (``e(p)`` = the lowest
-  level at which ``p`` is reachable from outside the image through the
-  4-connected background) is computed with a bucket-queue flood, and a
-  second 8-connected union-find over ``e`` keeps, per component, its box
-  and doubled area (updated from the four 2x2 cells of every added pixel).
-  A component nested in another one's hole has a smaller contour than its
-  host, so the largest contour is the outer contour of the largest
-  component of ``e > T``.
+  with its holes filled. The descending pass keeps, per component, the
+  doubled bit-quad area of the component itself, its Euler number and its
+  first pixel in raster order. Without holes these areas are exact; a
+  component with ``h`` holes has a filled area of at least its own area
+  plus ``2 h`` (every hole pixel adds half a pixel in each of its four
+  2x2 cells) and at most its box's. A level is decided when the component
+  with the largest lower bound beats every other upper bound (ties only
+  between exact areas). Undecided levels (rare on CAM-like maps) are
+  computed with OpenCV, or, when a map has many, all levels with the
+  hole-filled map ``e`` (``e(p)`` = the lowest level at which ``p`` is
+  reachable from outside the image through the 4-connected background,
+  by a bucket-queue flood) and a second 8-connected union-find over ``e``
+  that keeps the exact filled areas.
 
 Ties are resolved as OpenCV does: ``findContours`` lists the outermost
 contours in the reverse order of their discovery by its raster scan (every
@@ -36,12 +47,15 @@ last wins. A hole contour can tie with its own outer contour only when the
 component has no 2x2 block of foreground (thin rings); a level where that
 can happen is computed with OpenCV instead (:func:`boxes_at_level`), which
 keeps the result exact. OpenCV is also the oracle of the tests.
+
+The hot loops index with unsigned integers (numba then skips the
+negative-index wrap-around test on every access).
 """
 from typing import Tuple
 
 import cv2
 import numpy as np
-from numba import njit
+from numba import njit, uint64
 
 from .localization import box_iou
 
@@ -49,6 +63,11 @@ __all__ = [
     'quantize_map', 'boxes_at_level', 'upper_level_set_boxes',
     'level_set_best_ious'
 ]
+
+#: Single-contour levels left undecided by the bounds are computed with
+#: OpenCV one by one up to this many per map; beyond it the whole map goes
+#: through the exact hole-filled kernel.
+MAX_OPENCV_LEVELS = 32
 
 
 def quantize_map(score_map: np.ndarray) -> np.ndarray:
@@ -63,7 +82,20 @@ def quantize_map(score_map: np.ndarray) -> np.ndarray:
     arr = np.asarray(score_map)
     if arr.dtype == np.uint8:
         return arr
+    if arr.ndim == 2 and arr.dtype in (np.float32, np.float64):
+        return _quantize(np.ascontiguousarray(arr))
     return (arr.astype(np.float64) * 255).astype(np.uint8)
+
+
+@njit(cache=True, nogil=True)
+def _quantize(arr):
+    """``(arr * 255).astype(uint8)`` in float64, for maps in ``[0, 1]``."""
+    out = np.empty(arr.shape, dtype=np.uint8)
+    flat = arr.reshape(-1)
+    dst = out.reshape(-1)
+    for i in range(flat.shape[0]):
+        dst[i] = np.uint8(np.float64(flat[i]) * 255.0)
+    return out
 
 
 def boxes_at_level(q_map: np.ndarray, level: int,
@@ -95,44 +127,180 @@ def boxes_at_level(q_map: np.ndarray, level: int,
     return boxes
 
 
+
+# ----------------------------------------------------------------------------
+# neighbour tables. A pixel's 8 neighbours are the bits 0..7 of a pattern:
+# NW N NE W E SW S SE.
+# ----------------------------------------------------------------------------
+_NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0),
+               (1, 1))
+# the four 2x2 cells around a pixel: (diagonal neighbour, edge, edge)
+_CELLS = ((0, 1, 3), (2, 1, 4), (5, 3, 6), (7, 4, 6))
+# 4 x Euler number (8-connected foreground) and 2 x area per bit-quad class
+_EULER4 = dict(Q0=0, Q1=1, Q2=0, QD=-2, Q3=-1, Q4=0)
+_AREA2 = dict(Q0=0, Q1=0, Q2=0, QD=0, Q3=1, Q4=2)
+
+
+def _quad(centre: int, diagonal: int, edge1: int, edge2: int) -> str:
+    """Bit-quad class of a 2x2 cell (``centre``/``diagonal`` and
+    ``edge1``/``edge2`` are the diagonal pairs)."""
+    count = centre + diagonal + edge1 + edge2
+    if count == 2:
+        diag = (centre and diagonal) or (edge1 and edge2)
+        return 'QD' if diag else 'Q2'
+    return f'Q{count}'
+
+
+def _group_table(members, adjacent) -> Tuple[np.ndarray, np.ndarray]:
+    """For every pattern: one neighbour bit per group of active
+    ``members`` connected by ``adjacent(a, b, on)``."""
+    count = np.zeros(256, np.int64)
+    reps = np.zeros((256, 4), np.int64)
+    for pattern in range(256):
+        on = [(pattern >> b) & 1 for b in range(8)]
+        label = {b: b for b in members if on[b]}
+        changed = True
+        while changed:
+            changed = False
+            for a in label:
+                for b in label:
+                    if label[a] != label[b] and adjacent(a, b, on):
+                        label[a] = label[b] = min(label[a], label[b])
+                        changed = True
+        groups = sorted(set(label.values()))
+        count[pattern] = len(groups)
+        reps[pattern, :len(groups)] = groups
+    return count, reps
+
+
+def _build_tables() -> dict:
+    """The 256-entry neighbour-pattern tables of the kernels."""
+
+    def adjacent8(a, b, on):  # 8-adjacent to each other
+        (ya, xa), (yb, xb) = _NEIGHBOURS[a], _NEIGHBOURS[b]
+        return max(abs(ya - yb), abs(xa - xb)) <= 1
+
+    def adjacent4(a, b, on):  # edge neighbours joined by an active corner
+        (ya, xa), (yb, xb) = _NEIGHBOURS[a], _NEIGHBOURS[b]
+        corner = (ya + yb, xa + xb)
+        return corner in _NEIGHBOURS and on[_NEIGHBOURS.index(corner)] and \
+            abs(ya - yb) == 1 and abs(xa - xb) == 1
+
+    groups8, reps8 = _group_table(range(8), adjacent8)
+    groups4, reps4 = _group_table((1, 3, 4, 6), adjacent4)
+    euler4 = np.zeros(256, np.int64)
+    area2 = np.zeros(256, np.int64)
+    for pattern in range(256):
+        on = [(pattern >> b) & 1 for b in range(8)]
+        for diagonal, edge1, edge2 in _CELLS:
+            before = _quad(0, on[diagonal], on[edge1], on[edge2])
+            after = _quad(1, on[diagonal], on[edge1], on[edge2])
+            euler4[pattern] += _EULER4[after] - _EULER4[before]
+            area2[pattern] += _AREA2[after] - _AREA2[before]
+    return dict(
+        groups8=groups8, reps8=reps8, groups4=groups4, reps4=reps4,
+        euler4=euler4, area2=area2)
+
+
+_TABLES = _build_tables()
+
 # ----------------------------------------------------------------------------
 # compiled kernels. Pixels are addressed in a frame padded by one pixel on
 # every side (index (y + 1) * (W + 2) + x + 1), so neighbours never need a
-# bounds check; the padding is never activated.
+# bounds check.
 # ----------------------------------------------------------------------------
 
 
 @njit(cache=True, nogil=True)
 def _find(parent, i):
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]
-        i = parent[i]
-    return i
+    """Root of ``i`` (path halving) as uint64."""
+    i = uint64(i)
+    while True:
+        j = uint64(parent[i])
+        if j == i:
+            return i
+        k = uint64(parent[j])
+        parent[i] = k
+        i = k
+        if k == j:
+            return k
 
 
 @njit(cache=True, nogil=True)
 def _sort_by_value(vals, height, width):
-    """Pixels by ascending value: padded index, row, column, bucket starts."""
+    """Pixels by ascending value (raster order within a value).
+
+    Returns:
+        tuple: padded indices (uint32), ``x | y << 16`` (int64) and the
+        start of every value's bucket (257,).
+    """
     wp = width + 2
+    flat = vals.reshape(-1)
     start = np.zeros(257, dtype=np.int64)
-    for y in range(height):
-        for x in range(width):
-            start[vals[y, x] + 1] += 1
+    for i in range(flat.shape[0]):
+        start[uint64(flat[i]) + uint64(1)] += 1
     for v in range(256):
         start[v + 1] += start[v]
     fill = start[:256].copy()
-    order = np.empty(height * width, dtype=np.int32)
-    rows = np.empty(height * width, dtype=np.int32)
-    cols = np.empty(height * width, dtype=np.int32)
+    order = np.empty(height * width, dtype=np.uint32)
+    xy = np.empty(height * width, dtype=np.int64)
+    i = 0
     for y in range(height):
+        base = (y + 1) * wp + 1
         for x in range(width):
-            v = vals[y, x]
-            k = fill[v]
-            order[k] = (y + 1) * wp + x + 1
-            rows[k] = y
-            cols[k] = x
+            v = uint64(flat[i])
+            k = uint64(fill[v])
+            order[k] = base + x
+            xy[k] = x | (y << 16)
             fill[v] = k + 1
-    return order, rows, cols, start
+            i += 1
+    return order, xy, start
+
+
+@njit(cache=True, nogil=True)
+def _padded(q_map):
+    """The map as int16 in the padded frame, padding -1."""
+    height, width = q_map.shape
+    wp = width + 2
+    qp = np.full((height + 2) * wp, -1, dtype=np.int16)
+    for y in range(height):
+        base = (y + 1) * wp + 1
+        for x in range(width):
+            qp[base + x] = q_map[y, x]
+    return qp
+
+
+@njit(cache=True, nogil=True)
+def _pattern_descending(qp, p, v, wp):
+    """Neighbours of ``p`` (value ``v``) added before it in descending
+    order: higher, or equal and earlier in raster order."""
+    one = uint64(1)
+    return ((qp[p - wp - one] >= v) | ((qp[p - wp] >= v) << 1)
+            | ((qp[p - wp + one] >= v) << 2) | ((qp[p - one] >= v) << 3)
+            | ((qp[p + one] > v) << 4) | ((qp[p + wp - one] > v) << 5)
+            | ((qp[p + wp] > v) << 6) | ((qp[p + wp + one] > v) << 7))
+
+
+@njit(cache=True, nogil=True)
+def _pattern_ascending(qp, p, v, wp):
+    """Neighbours of ``p`` added before it in ascending order: lower, or
+    equal and earlier in raster order, and the padding (-1)."""
+    one = uint64(1)
+    return ((qp[p - wp - one] <= v) | ((qp[p - wp] <= v) << 1)
+            | ((qp[p - wp + one] <= v) << 2) | ((qp[p - one] <= v) << 3)
+            | ((qp[p + one] < v) << 4) | ((qp[p + wp - one] < v) << 5)
+            | ((qp[p + wp] < v) << 6) | ((qp[p + wp + one] < v) << 7))
+
+
+@njit(cache=True, nogil=True)
+def _offsets(reps, wp):
+    """Padded-index offsets of the table's representative neighbours."""
+    offs = np.array([-wp - 1, -wp, -wp + 1, -1, 1, wp - 1, wp, wp + 1])
+    out = np.empty((256, 4), dtype=np.int64)
+    for m in range(256):
+        for j in range(4):
+            out[m, j] = offs[reps[m, j]]
+    return out
 
 
 @njit(cache=True, nogil=True)
@@ -188,6 +356,7 @@ def _level_index(levels):
 
 @njit(cache=True, nogil=True)
 def _live_remove(live, pos, nlive, r):
+    """Drop root ``r`` from the list of live roots."""
     k = pos[r]
     last = live[nlive - 1]
     live[k] = last
@@ -197,153 +366,257 @@ def _live_remove(live, pos, nlive, r):
 
 
 @njit(cache=True, nogil=True)
-def _multi_kernel(q_map, levels, gt, emit):
+def _union(parent, size, box, ra, rb):
+    """Join root ``rb`` to root ``ra`` or the reverse (by size); returns
+    ``(winner, loser)``."""
+    if size[ra] < size[rb]:
+        ra, rb = rb, ra
+    parent[rb] = ra
+    size[ra] += size[rb]
+    box[ra, 0] = min(box[ra, 0], box[rb, 0])
+    box[ra, 1] = min(box[ra, 1], box[rb, 1])
+    box[ra, 2] = max(box[ra, 2], box[rb, 2])
+    box[ra, 3] = max(box[ra, 3], box[rb, 3])
+    return ra, rb
+
+
+@njit(cache=True, nogil=True)
+def _add_to(size, box, r, x, y):
+    """Count pixel ``(x, y)`` in root ``r``'s size and box."""
+    size[r] += 1
+    box[r, 0] = min(box[r, 0], x)
+    box[r, 1] = min(box[r, 1], y)
+    box[r, 2] = max(box[r, 2], x)
+    box[r, 3] = max(box[r, 3], y)
+
+
+@njit(cache=True, nogil=True)
+def _new_root(parent, size, box, live, pos, nlive, p, x, y):
+    parent[p] = p
+    size[p] = 1
+    box[p, 0] = x
+    box[p, 1] = y
+    box[p, 2] = x
+    box[p, 3] = y
+    pos[p] = nlive
+    live[nlive] = p
+    return nlive + 1
+
+
+@njit(cache=True, nogil=True)
+def _multi_kernel(q_map, levels, gt, emit, groups8, reps8, euler4, groups4,
+                  reps4):
     """Boxes of every contour (outer and hole) at every level."""
     height, width = q_map.shape
-    wp = width + 2
-    npad = (height + 2) * wp
+    wp = uint64(width + 2)
+    npad = (height + 2) * (width + 2)
     nlev = levels.shape[0]
     index = _level_index(levels)
     best = np.zeros(nlev, dtype=np.float64)
+    holes = np.zeros(nlev, dtype=np.int64)
     boxes = np.empty((0, 4), dtype=np.int64)
     owner = np.empty(0, dtype=np.int64)
     nbox = 0
-    order, rows, cols, start = _sort_by_value(q_map, height, width)
-    parent = np.full(npad, -1, dtype=np.int32)
-    size = np.zeros(npad, dtype=np.int32)
-    bx0 = np.zeros(npad, dtype=np.int32)
-    by0 = np.zeros(npad, dtype=np.int32)
-    bx1 = np.zeros(npad, dtype=np.int32)
-    by1 = np.zeros(npad, dtype=np.int32)
-    live = np.empty(npad, dtype=np.int32)
-    pos = np.full(npad, -1, dtype=np.int32)
+    order, xy, start = _sort_by_value(q_map, height, width)
+    qp = _padded(q_map)
+    parent = np.empty(npad, dtype=np.uint32)
+    size = np.empty(npad, dtype=np.int32)
+    box = np.empty((npad, 4), dtype=np.int32)
+    live = np.empty(npad, dtype=np.uint32)
+    pos = np.empty(npad, dtype=np.int32)
     nlive = 0
-    offs8 = np.array([-wp - 1, -wp, -wp + 1, -1, 1, wp - 1, wp, wp + 1])
-    offs4 = np.array([-wp, -1, 1, wp])
-    lowest = levels[0]
+    offs8 = _offsets(reps8, width + 2)
+    euler = 0  # 4 x (components - holes)
+    any_hole = False
     # outer contours: foreground q > T, 8-connected, descending
-    for v in range(255, lowest, -1):
+    for v in range(255, levels[0], -1):
         for k in range(start[v], start[v + 1]):
-            p = order[k]
-            parent[p] = p
-            size[p] = 1
-            y = rows[k]
-            x = cols[k]
-            bx0[p] = x
-            bx1[p] = x
-            by0[p] = y
-            by1[p] = y
-            pos[p] = nlive
-            live[nlive] = p
-            nlive += 1
-            ra = p  # the root of p's component
-            for o in offs8:
-                n = p + o
-                rb = parent[n]
-                if rb < 0 or rb == ra:
-                    continue
-                while parent[rb] != rb:
-                    parent[rb] = parent[parent[rb]]
-                    rb = parent[rb]
-                parent[n] = rb
-                if ra == rb:
-                    continue
-                if size[ra] < size[rb]:
-                    ra, rb = rb, ra
-                parent[rb] = ra
-                size[ra] += size[rb]
-                bx0[ra] = min(bx0[ra], bx0[rb])
-                by0[ra] = min(by0[ra], by0[rb])
-                bx1[ra] = max(bx1[ra], bx1[rb])
-                by1[ra] = max(by1[ra], by1[rb])
-                nlive = _live_remove(live, pos, nlive, rb)
+            p = uint64(order[k])
+            m = _pattern_descending(qp, p, v, wp)
+            euler += euler4[m]
+            x = xy[k] & 0xFFFF
+            y = xy[k] >> 16
+            if groups8[m] == 0:
+                nlive = _new_root(parent, size, box, live, pos, nlive, p, x,
+                                  y)
+                continue
+            ra = _find(parent, uint64(int(p) + offs8[m, 0]))
+            for j in range(1, groups8[m]):
+                rb = _find(parent, uint64(int(p) + offs8[m, j]))
+                if rb != ra:
+                    ra, rb = _union(parent, size, box, ra, rb)
+                    nlive = _live_remove(live, pos, nlive, rb)
+            parent[p] = ra
+            _add_to(size, box, ra, x, y)
+        li = index[v - 1]
+        if li < 0:
+            continue
+        holes[li] = nlive - euler // 4
+        any_hole = any_hole or holes[li] > 0
+        if nlive == 0:
+            boxes, owner, nbox = _emit(0, 0, 0, 0, li, gt, best, emit,
+                                       boxes, owner, nbox)
+        for k in range(nlive):
+            r = live[k]
+            boxes, owner, nbox = _emit(box[r, 0], box[r, 1],
+                                       min(box[r, 2] + 1, width - 1),
+                                       min(box[r, 3] + 1, height - 1), li,
+                                       gt, best, emit, boxes, owner, nbox)
+    # levels at or above the maximum have no foreground
+    for li in range(nlev):
+        if levels[li] >= 255:
+            boxes, owner, nbox = _emit(0, 0, 0, 0, li, gt, best, emit,
+                                       boxes, owner, nbox)
+    if not any_hole:
+        return best, boxes[:nbox], owner[:nbox]
+    # hole contours: background q <= T, 4-connected, ascending; the padding
+    # is the exterior (node 0); the other roots are holes
+    top = 0
+    for li in range(nlev):
+        if holes[li] > 0:
+            top = levels[li]
+    for i in range(width + 2):
+        parent[i] = 0
+        parent[npad - width - 2 + i] = 0
+    for i in range(height + 2):
+        parent[i * (width + 2)] = 0
+        parent[i * (width + 2) + width + 1] = 0
+    size[0] = npad + 1
+    pos[0] = -1
+    nlive = 0
+    offs4 = _offsets(reps4, width + 2)
+    for v in range(0, top + 1):
+        for k in range(start[v], start[v + 1]):
+            p = uint64(order[k])
+            m = _pattern_ascending(qp, p, v, wp)
+            x = xy[k] & 0xFFFF
+            y = xy[k] >> 16
+            if groups4[m] == 0:
+                nlive = _new_root(parent, size, box, live, pos, nlive, p, x,
+                                  y)
+                continue
+            ra = _find(parent, uint64(int(p) + offs4[m, 0]))
+            for j in range(1, groups4[m]):
+                rb = _find(parent, uint64(int(p) + offs4[m, j]))
+                if rb != ra:
+                    ra, rb = _union(parent, size, box, ra, rb)
+                    if pos[rb] >= 0:
+                        nlive = _live_remove(live, pos, nlive, rb)
+            parent[p] = ra
+            _add_to(size, box, ra, x, y)
+        li = index[v]
+        if li < 0 or holes[li] == 0:
+            continue
+        for k in range(nlive):
+            r = live[k]
+            boxes, owner, nbox = _emit(box[r, 0] - 1, box[r, 1] - 1,
+                                       min(box[r, 2] + 2, width - 1),
+                                       min(box[r, 3] + 2, height - 1), li,
+                                       gt, best, emit, boxes, owner, nbox)
+    return best, boxes[:nbox], owner[:nbox]
+
+
+@njit(cache=True, nogil=True)
+def _single_kernel(q_map, levels, gt, emit, groups8, reps8, euler4,
+                   area2_table):
+    """Box of the largest contour at every level the area bounds decide.
+
+    Returns the best IoUs (or boxes) and a per-level ``undecided`` flag.
+    """
+    height, width = q_map.shape
+    wp = uint64(width + 2)
+    npad = (height + 2) * (width + 2)
+    nlev = levels.shape[0]
+    index = _level_index(levels)
+    best = np.zeros(nlev, dtype=np.float64)
+    undecided = np.zeros(nlev, dtype=np.bool_)
+    boxes = np.empty((0, 4), dtype=np.int64)
+    owner = np.empty(0, dtype=np.int64)
+    nbox = 0
+    order, xy, start = _sort_by_value(q_map, height, width)
+    qp = _padded(q_map)
+    parent = np.empty(npad, dtype=np.uint32)
+    size = np.empty(npad, dtype=np.int32)
+    box = np.empty((npad, 4), dtype=np.int32)
+    # per root: doubled bit-quad area, 4 x Euler number, first pixel
+    area2 = np.empty(npad, dtype=np.int64)
+    euler = np.empty(npad, dtype=np.int64)
+    first = np.empty(npad, dtype=np.uint32)
+    live = np.empty(npad, dtype=np.uint32)
+    pos = np.empty(npad, dtype=np.int32)
+    nlive = 0
+    offs8 = _offsets(reps8, width + 2)
+    total_euler = 0
+    for v in range(255, levels[0], -1):
+        for k in range(start[v], start[v + 1]):
+            p = uint64(order[k])
+            m = _pattern_descending(qp, p, v, wp)
+            total_euler += euler4[m]
+            x = xy[k] & 0xFFFF
+            y = xy[k] >> 16
+            if groups8[m] == 0:
+                nlive = _new_root(parent, size, box, live, pos, nlive, p, x,
+                                  y)
+                area2[p] = 0
+                euler[p] = euler4[m]
+                first[p] = p
+                continue
+            ra = _find(parent, uint64(int(p) + offs8[m, 0]))
+            for j in range(1, groups8[m]):
+                rb = _find(parent, uint64(int(p) + offs8[m, j]))
+                if rb != ra:
+                    ra, rb = _union(parent, size, box, ra, rb)
+                    area2[ra] += area2[rb]
+                    euler[ra] += euler[rb]
+                    first[ra] = min(first[ra], first[rb])
+                    nlive = _live_remove(live, pos, nlive, rb)
+            parent[p] = ra
+            _add_to(size, box, ra, x, y)
+            area2[ra] += area2_table[m]
+            euler[ra] += euler4[m]
+            first[ra] = min(first[ra], p)
         li = index[v - 1]
         if li < 0:
             continue
         if nlive == 0:
             boxes, owner, nbox = _emit(0, 0, 0, 0, li, gt, best, emit,
                                        boxes, owner, nbox)
+            continue
+        # lower bound of the doubled filled area: + 4 per hole
+        # (4 - euler = 4 x holes); the last in raster order wins ties
+        win = live[0]
+        top = -1
         for k in range(nlive):
             r = live[k]
-            boxes, owner, nbox = _emit(bx0[r], by0[r],
-                                       min(bx1[r] + 1, width - 1),
-                                       min(by1[r] + 1, height - 1), li, gt,
-                                       best, emit, boxes, owner, nbox)
-    # levels at or above the maximum have no foreground
+            low = area2[r] + 4 - euler[r]
+            if low > top or (low == top and first[r] > first[win]):
+                top = low
+                win = r
+        if nlive - total_euler // 4 > 0:  # some component has holes
+            exact = euler[win] == 4
+            # a hole contour of the winner ties with it only when thin
+            undecided[li] = not exact and area2[win] == 0
+            for k in range(nlive):
+                r = live[k]
+                if r == win or undecided[li]:
+                    continue
+                if euler[r] == 4:  # exact area
+                    undecided[li] = area2[r] > top or (area2[r] == top
+                                                        and not exact)
+                else:  # at most the box's area
+                    undecided[li] = 2 * (box[r, 2] - box[r, 0]) * (
+                        box[r, 3] - box[r, 1]) >= top
+            if undecided[li]:
+                continue
+        boxes, owner, nbox = _emit(box[win, 0], box[win, 1],
+                                   min(box[win, 2] + 1, width - 1),
+                                   min(box[win, 3] + 1, height - 1), li, gt,
+                                   best, emit, boxes, owner, nbox)
     for li in range(nlev):
         if levels[li] >= 255:
             boxes, owner, nbox = _emit(0, 0, 0, 0, li, gt, best, emit,
                                        boxes, owner, nbox)
-    # hole contours. A pixel is a hole pixel at level T when q <= T < e
-    # (e: the hole-filled map); the pixels of one hole share their e, so a
-    # hole is born when its first pixel comes in (T = min q) and dies, by
-    # joining the exterior, at T = e. Union-find over the 4-connected
-    # candidates q < e in ascending order.
-    qp, ep, holes = _fill_holes(q_map)
-    if not holes:
-        return best, boxes[:nbox], owner[:nbox]
-    parent[:] = -1
-    pos[:] = -1
-    nlive = 0
-    kill_head = np.full(256, -1, dtype=np.int64)
-    kill_next = np.empty(npad, dtype=np.int64)
-    highest = levels[nlev - 1]
-    for v in range(0, highest + 1):
-        for k in range(start[v], start[v + 1]):
-            p = order[k]
-            if ep[p] == qp[p]:
-                continue
-            parent[p] = p
-            size[p] = 1
-            y = rows[k]
-            x = cols[k]
-            bx0[p] = x
-            bx1[p] = x
-            by0[p] = y
-            by1[p] = y
-            pos[p] = nlive
-            live[nlive] = p
-            nlive += 1
-            kill_next[p] = kill_head[ep[p]]
-            kill_head[ep[p]] = p
-            ra = p
-            for o in offs4:
-                n = p + o
-                rb = parent[n]
-                if rb < 0 or rb == ra:
-                    continue
-                while parent[rb] != rb:
-                    parent[rb] = parent[parent[rb]]
-                    rb = parent[rb]
-                parent[n] = rb
-                if ra == rb:
-                    continue
-                if size[ra] < size[rb]:
-                    ra, rb = rb, ra
-                parent[rb] = ra
-                size[ra] += size[rb]
-                bx0[ra] = min(bx0[ra], bx0[rb])
-                by0[ra] = min(by0[ra], by0[rb])
-                bx1[ra] = max(bx1[ra], bx1[rb])
-                by1[ra] = max(by1[ra], by1[rb])
-                if pos[rb] >= 0:
-                    nlive = _live_remove(live, pos, nlive, rb)
-        p = kill_head[v]
-        while p >= 0:  # holes of e = v join the exterior
-            r = _find(parent, p)
-            if pos[r] >= 0:
-                nlive = _live_remove(live, pos, nlive, r)
-            p = kill_next[p]
-        li = index[v]
-        if li < 0:
-            continue
-        for k in range(nlive):
-            r = live[k]
-            boxes, owner, nbox = _emit(bx0[r] - 1, by0[r] - 1,
-                                       min(bx1[r] + 2, width - 1),
-                                       min(by1[r] + 2, height - 1), li, gt,
-                                       best, emit, boxes, owner, nbox)
-    return best, boxes[:nbox], owner[:nbox]
+    return best, boxes[:nbox], owner[:nbox], undecided
 
 
 @njit(cache=True, nogil=True)
@@ -405,8 +678,9 @@ def _fill_holes(q_map):
 
 
 @njit(cache=True, nogil=True)
-def _single_kernel(q_map, levels, gt, emit):
-    """Box of the largest contour at every level (ties as OpenCV).
+def _single_filled_kernel(q_map, levels, gt, emit):
+    """Box of the largest contour at every level (ties as OpenCV), from
+    the exact filled areas (the hole-filled map ``e``).
 
     Returns the best IoUs (or boxes) and a per-level flag for the levels
     where a hole contour might tie with the largest outer contour.
@@ -423,9 +697,9 @@ def _single_kernel(q_map, levels, gt, emit):
     nbox = 0
     _, ep, holes = _fill_holes(q_map)
     filled = ep.reshape(height + 2, wp)[1:height + 1, 1:width + 1]
-    q_order, _, _, q_start = _sort_by_value(q_map, height, width)
-    e_order, e_rows, e_cols, e_start = _sort_by_value(
-        filled, height, width)
+    q_order, _, q_start = _sort_by_value(q_map, height, width)
+    e_order, e_xy, e_start = _sort_by_value(
+        np.ascontiguousarray(filled), height, width)
     # q: 8-connected components of q > T: size and number of 2x2 cells
     # fully inside (`solid`)
     q_parent = np.full(npad, -1, dtype=np.int32)
@@ -483,8 +757,8 @@ def _single_kernel(q_map, levels, gt, emit):
             p = e_order[k]
             parent[p] = p
             size[p] = 1
-            y = e_rows[k]
-            x = e_cols[k]
+            x = e_xy[k] & 0xFFFF
+            y = e_xy[k] >> 16
             bx0[p] = x
             bx1[p] = x
             by0[p] = y
@@ -571,6 +845,8 @@ def _prepare(q_map: np.ndarray, levels: np.ndarray) -> Tuple[np.ndarray,
     q_map = np.ascontiguousarray(q_map, dtype=np.uint8)
     if q_map.ndim != 2 or q_map.size == 0:
         raise ValueError(f'expected a non-empty 2-D map, got {q_map.shape}')
+    if max(q_map.shape) > 0xFFFF:
+        raise ValueError(f'maps up to 65535 pixels a side, got {q_map.shape}')
     levels = np.asarray(levels, dtype=np.int64).reshape(-1)
     if len(levels) == 0:
         raise ValueError('at least one level is required')
@@ -578,6 +854,28 @@ def _prepare(q_map: np.ndarray, levels: np.ndarray) -> Tuple[np.ndarray,
         raise ValueError('levels must be sorted, distinct and in [0, 255], '
                          f'got {levels.tolist()}')
     return q_map, levels
+
+
+def _multi_tables() -> tuple:
+    t = _TABLES
+    return t['groups8'], t['reps8'], t['euler4'], t['groups4'], t['reps4']
+
+
+def _single(q_map: np.ndarray, levels: np.ndarray, gt: np.ndarray,
+            emit: bool) -> tuple:
+    """Single-contour kernel; the levels it leaves to OpenCV (a map with
+    more than :data:`MAX_OPENCV_LEVELS` of them goes through the exact
+    hole-filled kernel first)."""
+    t = _TABLES
+    best, boxes, owner, undecided = _single_kernel(q_map, levels, gt, emit,
+                                                   t['groups8'], t['reps8'],
+                                                   t['euler4'], t['area2'])
+    todo = np.flatnonzero(undecided)
+    if len(todo) > MAX_OPENCV_LEVELS:
+        best, boxes, owner, undecided = _single_filled_kernel(
+            q_map, levels, gt, emit)
+        todo = np.flatnonzero(undecided)
+    return best, boxes, owner, todo
 
 
 def upper_level_set_boxes(q_map: np.ndarray, levels: np.ndarray,
@@ -600,11 +898,12 @@ def upper_level_set_boxes(q_map: np.ndarray, levels: np.ndarray,
     q_map, lev = _prepare(q_map, levels)
     no_gt = np.zeros((0, 4), dtype=np.float64)
     if multi_contour:
-        _, boxes, owner = _multi_kernel(q_map, lev, no_gt, True)
+        _, boxes, owner = _multi_kernel(q_map, lev, no_gt, True,
+                                        *_multi_tables())
         return boxes, owner
-    _, boxes, owner, undecided = _single_kernel(q_map, lev, no_gt, True)
+    _, boxes, owner, todo = _single(q_map, lev, no_gt, True)
     extra_boxes, extra_owner = [boxes], [owner]
-    for i in np.flatnonzero(undecided):
+    for i in todo:
         ref = boxes_at_level(q_map, int(lev[i]), False)
         extra_boxes.append(ref)
         extra_owner.append(np.full(len(ref), i, dtype=np.int64))
@@ -633,10 +932,10 @@ def level_set_best_ious(q_map: np.ndarray, levels: np.ndarray,
     q_map, lev = _prepare(q_map, levels)
     gt = np.ascontiguousarray(gt_boxes, dtype=np.float64).reshape(-1, 4)
     if multi_contour:
-        best, _, _ = _multi_kernel(q_map, lev, gt, False)
+        best, _, _ = _multi_kernel(q_map, lev, gt, False, *_multi_tables())
         return best
-    best, _, _, undecided = _single_kernel(q_map, lev, gt, False)
-    for i in np.flatnonzero(undecided):
+    best, _, _, todo = _single(q_map, lev, gt, False)
+    for i in todo:
         ref = boxes_at_level(q_map, int(lev[i]), False)
         best[i] = box_iou(ref, gt, inclusive=True).max()
     return best

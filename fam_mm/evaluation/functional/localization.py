@@ -34,7 +34,8 @@ def normalize_map(loc_map: ArrayLike, mode: str = 'absolute') -> np.ndarray:
             a constant map becomes all zeros).
 
     Returns:
-        np.ndarray: float32 map of shape ``(H, W)``.
+        np.ndarray: float32 map of shape ``(H, W)`` (the input's own memory
+        when it is already a float32 map in ``[0, 1]``: do not write to it).
 
     Raises:
         ValueError: for an empty map, a map that is not 2-D, a map with NaN
@@ -49,17 +50,17 @@ def normalize_map(loc_map: ArrayLike, mode: str = 'absolute') -> np.ndarray:
             f'a localization map must be 2-D (H, W), got shape {arr.shape}')
     if arr.size == 0:
         raise ValueError(f'empty localization map of shape {arr.shape}')
-    if not np.isfinite(arr).all():
+    # min and max are NaN or inf exactly when some value is
+    lo, hi = float(arr.min()), float(arr.max())
+    if not (np.isfinite(lo) and np.isfinite(hi)):
         raise ValueError('localization map contains NaN or inf values')
     if mode == 'absolute':
-        lo, hi = float(arr.min()), float(arr.max())
         if lo < -1e-6 or hi > 1 + 1e-6:
             raise ValueError(
                 'an absolute localization map must lie in [0, 1], got values '
                 f'in [{lo:.4g}, {hi:.4g}]; use mode="minmax" for raw maps')
-        return np.clip(arr, 0, 1)
+        return np.clip(arr, 0, 1) if lo < 0 or hi > 1 else arr
     if mode == 'minmax':
-        lo, hi = float(arr.min()), float(arr.max())
         if hi - lo <= 0:
             return np.zeros_like(arr)
         return (arr - lo) / (hi - lo)
@@ -92,7 +93,25 @@ def extract_bbox(loc_map: ArrayLike,
         single all-zero box is returned.
     """
     arr = normalize_map(loc_map, mode)
-    binary = (arr > threshold).astype(np.uint8)
+    return boxes_of_foreground(arr > threshold, multi_contour)
+
+
+def boxes_of_foreground(foreground: np.ndarray,
+                        multi_contour: bool = False) -> np.ndarray:
+    """Boxes of the external contours of a binary map (see
+    :func:`extract_bbox`, which thresholds a map and calls this).
+
+    Args:
+        foreground (np.ndarray): bool or ``uint8`` map ``(H, W)``.
+        multi_contour (bool): A box for every region instead of the
+            largest (by ``cv2.contourArea``) only.
+
+    Returns:
+        np.ndarray: float32 ``(n, 4)`` pixel-edge boxes; one all-zero box
+        when the map is empty.
+    """
+    binary = np.ascontiguousarray(foreground).view(np.uint8) \
+        if foreground.dtype == np.bool_ else foreground.astype(np.uint8)
     contours = cv2.findContours(binary, cv2.RETR_EXTERNAL,
                                 cv2.CHAIN_APPROX_SIMPLE)[-2]
     if len(contours) == 0:

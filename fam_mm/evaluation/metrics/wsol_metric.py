@@ -10,8 +10,8 @@ from fam_mm.utils.misc import to_numpy
 from ..functional import (
     box_accuracy_hits,
     box_iou,
+    boxes_of_foreground,
     boxes_to_input,
-    extract_bbox,
     max_box_iou,
     normalize_map,
     pxap_bin_edges,
@@ -352,8 +352,8 @@ class WSOLMetric(BaseMetric):
         counters['box_hits'] += box_accuracy_hits(best_iou, self.iou_thrs)
 
         # paper metrics at the fixed threshold (pixel-edge IoU)
-        box = extract_bbox(
-            loc_map, self._sample_threshold(sample), mode='absolute')
+        # extract_bbox on the map normalised above
+        box = boxes_of_foreground(loc_map > self._sample_threshold(sample))
         iou = float(box_iou(box, gt_float, inclusive=False).max())
         gt_known = iou >= 0.5
         counters['num_samples'] += 1
@@ -440,7 +440,7 @@ class WSOLMetric(BaseMetric):
     def _fixed_threshold_iou(loc_map: np.ndarray, gt: np.ndarray,
                              threshold: float) -> float:
         """Best pixel-edge IoU of the paper's box (``extract_bbox``)."""
-        box = extract_bbox(loc_map, threshold, mode='absolute')
+        box = boxes_of_foreground(loc_map > threshold)
         return float(box_iou(box, gt, inclusive=False).max())
 
     # ------------------------------------------------------------------

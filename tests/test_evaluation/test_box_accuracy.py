@@ -242,6 +242,34 @@ def test_single_contour_filled_kernel_matches_opencv(monkeypatch):
             assert got == ref, (i, int(level), q.tolist())
 
 
+def test_hole_filled_map_gives_the_largest_contour():
+    # on the hole-filled map every level is decided, and its largest
+    # component is OpenCV's largest contour unless a thin component with
+    # holes may tie (flagged by the kernel on the map itself)
+    from fam_mm.evaluation.functional import level_sets
+    tables = [level_sets._TABLES[k]
+              for k in ('groups8', 'reps8', 'euler4', 'area2')]
+    rng = np.random.default_rng(31)
+    checked = 0
+    for i in range(300):
+        q = _fuzz_map(rng, i)
+        levels = np.unique(rng.integers(0, 256, rng.integers(1, 12)))
+        _, _, _, _, thin = level_sets._single_kernel(
+            q, levels, np.zeros((0, 4)), True, *tables)
+        filled = np.ascontiguousarray(level_sets._fill_holes(q))
+        assert (filled >= q).all()
+        _, boxes, owner, undecided, _ = level_sets._single_kernel(
+            filled, levels, np.zeros((0, 4)), True, *tables)
+        assert not undecided.any()
+        for li, level in enumerate(levels):
+            if thin[li]:
+                continue
+            ref = {tuple(b) for b in boxes_at_level(q, int(level), False)}
+            assert {tuple(b) for b in boxes[owner == li].tolist()} == ref
+            checked += 1
+    assert checked > 1000
+
+
 def test_cam_like_maps_224_match_opencv():
     # full-size CAM-like maps (holes at many levels, the single-contour area
     # bounds undecided at some): every level against OpenCV

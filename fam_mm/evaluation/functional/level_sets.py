@@ -64,10 +64,10 @@ __all__ = [
     'level_set_best_ious'
 ]
 
-#: Single-contour levels left undecided by the bounds are computed with
-#: OpenCV one by one up to this many per map; beyond it the whole map goes
-#: through the exact hole-filled kernel.
-MAX_OPENCV_LEVELS = 32
+#: Single-contour levels left undecided by the area bounds are computed with
+#: OpenCV one by one up to this many per map; beyond it they are computed
+#: on the hole-filled map.
+MAX_OPENCV_LEVELS = 8
 
 
 def quantize_map(score_map: np.ndarray) -> np.ndarray:
@@ -521,7 +521,11 @@ def _single_kernel(q_map, levels, gt, emit, groups8, reps8, euler4,
                    area2_table):
     """Box of the largest contour at every level the area bounds decide.
 
-    Returns the best IoUs (or boxes) and a per-level ``undecided`` flag.
+    Returns the best IoUs (or boxes), a per-level ``undecided`` flag and a
+    per-level ``thin`` flag (some component with holes has no 2x2 cell with
+    3 foreground pixels, and a box that could hold the largest area: one of
+    its hole contours may tie with the largest contour). On a map without
+    holes (e.g. the hole-filled map) every level is decided.
     """
     height, width = q_map.shape
     wp = uint64(width + 2)
@@ -530,6 +534,7 @@ def _single_kernel(q_map, levels, gt, emit, groups8, reps8, euler4,
     index = _level_index(levels)
     best = np.zeros(nlev, dtype=np.float64)
     undecided = np.zeros(nlev, dtype=np.bool_)
+    thin = np.zeros(nlev, dtype=np.bool_)
     boxes = np.empty((0, 4), dtype=np.int64)
     owner = np.empty(0, dtype=np.int64)
     nbox = 0
@@ -594,7 +599,14 @@ def _single_kernel(q_map, levels, gt, emit, groups8, reps8, euler4,
                 win = r
         if nlive - total_euler // 4 > 0:  # some component has holes
             exact = euler[win] == 4
-            # a hole contour of the winner ties with it only when thin
+            # a hole contour ties with its component's outer contour only
+            # when the component is thin (no 2x2 cell with 3 pixels), and
+            # matters only when its box could hold the largest area
+            for k in range(nlive):
+                r = live[k]
+                thin[li] = thin[li] or (
+                    euler[r] != 4 and area2[r] == 0 and 2 *
+                    (box[r, 2] - box[r, 0]) * (box[r, 3] - box[r, 1]) >= top)
             undecided[li] = not exact and area2[win] == 0
             for k in range(nlive):
                 r = live[k]
@@ -616,228 +628,54 @@ def _single_kernel(q_map, levels, gt, emit, groups8, reps8, euler4,
         if levels[li] >= 255:
             boxes, owner, nbox = _emit(0, 0, 0, 0, li, gt, best, emit,
                                        boxes, owner, nbox)
-    return best, boxes[:nbox], owner[:nbox], undecided
+    return best, boxes[:nbox], owner[:nbox], undecided, thin
 
 
 @njit(cache=True, nogil=True)
 def _fill_holes(q_map):
-    """``e(p)``: min over 4-paths from outside the image to ``p`` of the
-    path's maximum of ``q`` (the hole-filled map), by a bucket queue.
+    """The hole-filled map ``e``: ``e(p)`` is the lowest level ``T`` at
+    which ``p`` joins the outside of the image through the 4-connected
+    background ``q <= T`` (the min over 4-paths from the border of the
+    path's maximum), by a bucket-queue flood from the border.
+
+    The upper level sets of ``e`` are those of ``q`` with their holes
+    filled, and have no holes themselves.
 
     Returns:
-        tuple: ``q`` and ``e`` as flat arrays of the padded frame (the
-        padding is 0) and whether ``e != q`` anywhere (some level has a
-        hole).
+        np.ndarray: ``uint8`` map ``(H, W)``.
     """
     height, width = q_map.shape
-    wp = width + 2
-    npad = (height + 2) * wp
-    out = np.zeros(npad, dtype=np.uint8)
-    qp = np.zeros(npad, dtype=np.uint8)
-    for y in range(height):
-        for x in range(width):
-            qp[(y + 1) * wp + x + 1] = q_map[y, x]
-    done = np.zeros(npad, dtype=np.bool_)
-    done[:wp] = True
-    done[npad - wp:] = True
-    for y in range(height + 2):
-        done[y * wp] = True
-        done[y * wp + wp - 1] = True
+    wp = uint64(width + 2)
+    npad = (height + 2) * (width + 2)
+    qp = _padded(q_map)
+    filled = np.empty(npad, dtype=np.uint8)
+    done = qp < 0  # the padding
     # one LIFO stack per value, as linked lists in one array
     head = np.full(256, -1, dtype=np.int64)
     nxt = np.empty(npad, dtype=np.int64)
     for y in range(height):
         for x in range(width):
             if y == 0 or x == 0 or y == height - 1 or x == width - 1:
+                p = (y + 1) * (width + 2) + x + 1
                 v = q_map[y, x]
-                p = (y + 1) * wp + x + 1
                 done[p] = True
-                out[p] = v
+                filled[p] = v
                 nxt[p] = head[v]
                 head[v] = p
-    offs = np.array([-wp, -1, 1, wp])
+    one = uint64(1)
     for v in range(256):
         while head[v] >= 0:
-            p = head[v]
+            p = uint64(head[v])
             head[v] = nxt[p]
-            for o in offs:
-                n = p + o
+            for n in (p - wp, p - one, p + one, p + wp):
                 if done[n]:
                     continue
                 done[n] = True
                 w = max(qp[n], v)
-                out[n] = w
+                filled[n] = w
                 nxt[n] = head[w]
                 head[w] = n
-    holes = False
-    for p in range(npad):
-        if out[p] != qp[p]:
-            holes = True
-            break
-    return qp, out, holes
-
-
-@njit(cache=True, nogil=True)
-def _single_filled_kernel(q_map, levels, gt, emit):
-    """Box of the largest contour at every level (ties as OpenCV), from
-    the exact filled areas (the hole-filled map ``e``).
-
-    Returns the best IoUs (or boxes) and a per-level flag for the levels
-    where a hole contour might tie with the largest outer contour.
-    """
-    height, width = q_map.shape
-    wp = width + 2
-    npad = (height + 2) * wp
-    nlev = levels.shape[0]
-    index = _level_index(levels)
-    best = np.zeros(nlev, dtype=np.float64)
-    undecided = np.zeros(nlev, dtype=np.bool_)
-    boxes = np.empty((0, 4), dtype=np.int64)
-    owner = np.empty(0, dtype=np.int64)
-    nbox = 0
-    _, ep, holes = _fill_holes(q_map)
-    filled = ep.reshape(height + 2, wp)[1:height + 1, 1:width + 1]
-    q_order, _, q_start = _sort_by_value(q_map, height, width)
-    e_order, e_xy, e_start = _sort_by_value(
-        np.ascontiguousarray(filled), height, width)
-    # q: 8-connected components of q > T: size and number of 2x2 cells
-    # fully inside (`solid`)
-    q_parent = np.full(npad, -1, dtype=np.int32)
-    q_size = np.zeros(npad, dtype=np.int32)
-    solid = np.zeros(npad, dtype=np.int32)
-    # e: components of e > T (outer contours): size, box, first pixel in
-    # raster order, doubled bit-quad area
-    parent = np.full(npad, -1, dtype=np.int32)
-    size = np.zeros(npad, dtype=np.int32)
-    bx0 = np.zeros(npad, dtype=np.int32)
-    by0 = np.zeros(npad, dtype=np.int32)
-    bx1 = np.zeros(npad, dtype=np.int32)
-    by1 = np.zeros(npad, dtype=np.int32)
-    first = np.zeros(npad, dtype=np.int32)
-    area2 = np.zeros(npad, dtype=np.int64)
-    live = np.empty(npad, dtype=np.int32)
-    pos = np.full(npad, -1, dtype=np.int32)
-    nlive = 0
-    offs8 = np.array([-wp - 1, -wp, -wp + 1, -1, 1, wp - 1, wp, wp + 1])
-    # the three other corners of the four 2x2 cells around a pixel
-    cells = np.array([[-wp - 1, -wp, -1], [-wp, -wp + 1, 1],
-                      [-1, wp - 1, wp], [1, wp, wp + 1]])
-    lowest = levels[0]
-    for v in range(255, lowest, -1):
-        # without holes e == q: the components of q are those of e
-        for k in range(q_start[v], q_start[v + 1] if holes else 0):
-            p = q_order[k]
-            q_parent[p] = p
-            q_size[p] = 1
-            gain = 0
-            for c in range(4):
-                if (q_parent[p + cells[c, 0]] >= 0
-                        and q_parent[p + cells[c, 1]] >= 0
-                        and q_parent[p + cells[c, 2]] >= 0):
-                    gain += 1
-            ra = p
-            for o in offs8:
-                n = p + o
-                rb = q_parent[n]
-                if rb < 0 or rb == ra:
-                    continue
-                while q_parent[rb] != rb:
-                    q_parent[rb] = q_parent[q_parent[rb]]
-                    rb = q_parent[rb]
-                q_parent[n] = rb
-                if ra == rb:
-                    continue
-                if q_size[ra] < q_size[rb]:
-                    ra, rb = rb, ra
-                q_parent[rb] = ra
-                q_size[ra] += q_size[rb]
-                solid[ra] += solid[rb]
-            solid[ra] += gain
-        for k in range(e_start[v], e_start[v + 1]):
-            p = e_order[k]
-            parent[p] = p
-            size[p] = 1
-            x = e_xy[k] & 0xFFFF
-            y = e_xy[k] >> 16
-            bx0[p] = x
-            bx1[p] = x
-            by0[p] = y
-            by1[p] = y
-            first[p] = p
-            pos[p] = nlive
-            live[nlive] = p
-            nlive += 1
-            # a cell going from 2 to 3 or from 3 to 4 corners gains half a
-            # pixel of area (Q3 = 1/2, Q4 = 1)
-            gain = 0
-            for c in range(4):
-                inside = 0
-                for j in range(3):
-                    if parent[p + cells[c, j]] >= 0:
-                        inside += 1
-                if inside >= 2:
-                    gain += 1
-            ra = p  # the root of p's component
-            for o in offs8:
-                n = p + o
-                rb = parent[n]
-                if rb < 0 or rb == ra:
-                    continue
-                while parent[rb] != rb:
-                    parent[rb] = parent[parent[rb]]
-                    rb = parent[rb]
-                parent[n] = rb
-                if ra == rb:
-                    continue
-                if size[ra] < size[rb]:
-                    ra, rb = rb, ra
-                parent[rb] = ra
-                size[ra] += size[rb]
-                bx0[ra] = min(bx0[ra], bx0[rb])
-                by0[ra] = min(by0[ra], by0[rb])
-                bx1[ra] = max(bx1[ra], bx1[rb])
-                by1[ra] = max(by1[ra], by1[rb])
-                first[ra] = min(first[ra], first[rb])
-                area2[ra] += area2[rb]
-                nlive = _live_remove(live, pos, nlive, rb)
-            area2[ra] += gain
-        li = index[v - 1]
-        if li < 0:
-            continue
-        if nlive == 0:
-            boxes, owner, nbox = _emit(0, 0, 0, 0, li, gt, best, emit,
-                                       boxes, owner, nbox)
-            continue
-        top = -1
-        win = -1
-        for k in range(nlive):
-            r = live[k]
-            if area2[r] > top or (area2[r] == top and first[r] > first[win]):
-                top = area2[r]
-                win = r
-        # can a hole contour of a largest component tie with it? Only when
-        # the component has holes and no 2x2 block of foreground.
-        for k in range(nlive if holes else 0):
-            r = live[k]
-            if area2[r] != top:
-                continue
-            if q_parent[first[r]] < 0:  # cannot happen: first is on top
-                undecided[li] = True
-                continue
-            qr = _find(q_parent, first[r])
-            if q_size[qr] != size[r] and solid[qr] == 0:
-                undecided[li] = True
-        if undecided[li]:
-            continue
-        boxes, owner, nbox = _emit(bx0[win], by0[win],
-                                   min(bx1[win] + 1, width - 1),
-                                   min(by1[win] + 1, height - 1), li, gt,
-                                   best, emit, boxes, owner, nbox)
-    for li in range(nlev):
-        if levels[li] >= 255:
-            boxes, owner, nbox = _emit(0, 0, 0, 0, li, gt, best, emit,
-                                       boxes, owner, nbox)
-    return best, boxes[:nbox], owner[:nbox], undecided
+    return filled.reshape(height + 2, width + 2)[1:height + 1, 1:width + 1]
 
 
 def _prepare(q_map: np.ndarray, levels: np.ndarray) -> Tuple[np.ndarray,
@@ -863,19 +701,32 @@ def _multi_tables() -> tuple:
 
 def _single(q_map: np.ndarray, levels: np.ndarray, gt: np.ndarray,
             emit: bool) -> tuple:
-    """Single-contour kernel; the levels it leaves to OpenCV (a map with
-    more than :data:`MAX_OPENCV_LEVELS` of them goes through the exact
-    hole-filled kernel first)."""
+    """Single-contour kernel; returns its outputs and the level indices
+    left to OpenCV.
+
+    Levels the area bounds leave undecided are, when there are more than
+    :data:`MAX_OPENCV_LEVELS`, computed exactly on the hole-filled map
+    (whose components are the filled outer contours); only those where a
+    thin component with holes may tie stay with OpenCV.
+    """
     t = _TABLES
-    best, boxes, owner, undecided = _single_kernel(q_map, levels, gt, emit,
-                                                   t['groups8'], t['reps8'],
-                                                   t['euler4'], t['area2'])
+    tables = (t['groups8'], t['reps8'], t['euler4'], t['area2'])
+    best, boxes, owner, undecided, thin = _single_kernel(
+        q_map, levels, gt, emit, *tables)
     todo = np.flatnonzero(undecided)
-    if len(todo) > MAX_OPENCV_LEVELS:
-        best, boxes, owner, undecided = _single_filled_kernel(
-            q_map, levels, gt, emit)
-        todo = np.flatnonzero(undecided)
-    return best, boxes, owner, todo
+    if len(todo) <= MAX_OPENCV_LEVELS:
+        return best, boxes, owner, todo
+    redo = todo[~thin[todo]]
+    if len(redo) == 0:
+        return best, boxes, owner, todo
+    f_best, f_boxes, f_owner, _, _ = _single_kernel(
+        np.ascontiguousarray(_fill_holes(q_map)), levels[redo], gt, emit,
+        *tables)
+    best[redo] = f_best
+    if emit:
+        boxes = np.concatenate([boxes, f_boxes])
+        owner = np.concatenate([owner, redo[f_owner]])
+    return best, boxes, owner, todo[thin[todo]]
 
 
 def upper_level_set_boxes(q_map: np.ndarray, levels: np.ndarray,

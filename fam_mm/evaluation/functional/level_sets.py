@@ -31,12 +31,13 @@ per map (numba, cached on disk) gives the same boxes for every level:
   plus ``2 h`` (every hole pixel adds half a pixel in each of its four
   2x2 cells) and at most its box's. A level is decided when the component
   with the largest lower bound beats every other upper bound (ties only
-  between exact areas). Undecided levels (rare on CAM-like maps) are
-  computed with OpenCV, or, when a map has many, all levels with the
-  hole-filled map ``e`` (``e(p)`` = the lowest level at which ``p`` is
-  reachable from outside the image through the 4-connected background,
-  by a bucket-queue flood) and a second 8-connected union-find over ``e``
-  that keeps the exact filled areas.
+  between exact areas). Undecided levels (none to a fifth of the levels
+  on CAM-like maps) are computed with OpenCV when there are a few, else by
+  the same pass over the hole-filled map ``e`` (``e(p)`` = the lowest level
+  at which ``p`` is reachable from outside the image through the
+  4-connected background, by a bucket-queue flood): the components of
+  ``e > T`` are the filled outer contours of ``q > T`` and have no holes,
+  so every level is decided there.
 
 Ties are resolved as OpenCV does: ``findContours`` lists the outermost
 contours in the reverse order of their discovery by its raster scan (every
@@ -44,9 +45,10 @@ one followed by its nested contours), and ``max(contours,
 key=cv2.contourArea)`` keeps the first maximal one, so among components
 with the same largest area the one whose first pixel in raster order comes
 last wins. A hole contour can tie with its own outer contour only when the
-component has no 2x2 block of foreground (thin rings); a level where that
-can happen is computed with OpenCV instead (:func:`boxes_at_level`), which
-keeps the result exact. OpenCV is also the oracle of the tests.
+component has no 2x2 cell with 3 or 4 foreground pixels (thin rings); a
+level where that can happen to a component that could hold the largest area
+is computed with OpenCV instead (:func:`boxes_at_level`), which keeps the
+result exact. OpenCV is also the oracle of the tests.
 
 The hot loops index with unsigned integers (numba then skips the
 negative-index wrap-around test on every access).

@@ -233,7 +233,7 @@ def _sort_by_value(vals, height, width):
     """Pixels by ascending value (raster order within a value).
 
     Returns:
-        tuple: padded indices (uint32), ``x | y << 16`` (int64) and the
+        tuple: padded indices (uint32), ``x | y << 16`` (uint32) and the
         start of every value's bucket (257,).
     """
     wp = width + 2
@@ -245,7 +245,7 @@ def _sort_by_value(vals, height, width):
         start[v + 1] += start[v]
     fill = start[:256].copy()
     order = np.empty(height * width, dtype=np.uint32)
-    xy = np.empty(height * width, dtype=np.int64)
+    xy = np.empty(height * width, dtype=np.uint32)
     i = 0
     for y in range(height):
         base = (y + 1) * wp + 1
@@ -383,9 +383,9 @@ def _union(parent, size, box, ra, rb):
 
 
 @njit(cache=True, nogil=True)
-def _add_to(size, box, r, x, y):
-    """Count pixel ``(x, y)`` in root ``r``'s size and box."""
-    size[r] += 1
+def _grow_box(box, r, x, y):
+    """Grow root ``r``'s box to pixel ``(x, y)``. (``size`` counts merged
+    roots, not pixels: the union by it keeps the trees shallow too.)"""
     box[r, 0] = min(box[r, 0], x)
     box[r, 1] = min(box[r, 1], y)
     box[r, 2] = max(box[r, 2], x)
@@ -449,7 +449,7 @@ def _multi_kernel(q_map, levels, gt, emit, groups8, reps8, euler4, groups4,
                     ra, rb = _union(parent, size, box, ra, rb)
                     nlive = _live_remove(live, pos, nlive, rb)
             parent[p] = ra
-            _add_to(size, box, ra, x, y)
+            _grow_box(box, ra, x, y)
         li = index[v - 1]
         if li < 0:
             continue
@@ -505,7 +505,7 @@ def _multi_kernel(q_map, levels, gt, emit, groups8, reps8, euler4, groups4,
                     if pos[rb] >= 0:
                         nlive = _live_remove(live, pos, nlive, rb)
             parent[p] = ra
-            _add_to(size, box, ra, x, y)
+            _grow_box(box, ra, x, y)
         li = index[v]
         if li < 0 or holes[li] == 0:
             continue
@@ -578,7 +578,7 @@ def _single_kernel(q_map, levels, gt, emit, groups8, reps8, euler4,
                     first[ra] = min(first[ra], first[rb])
                     nlive = _live_remove(live, pos, nlive, rb)
             parent[p] = ra
-            _add_to(size, box, ra, x, y)
+            _grow_box(box, ra, x, y)
             area2[ra] += area2_table[m]
             euler[ra] += euler4[m]
             first[ra] = min(first[ra], p)

@@ -406,6 +406,49 @@ def _new_root(parent, size, box, live, pos, nlive, p, x, y):
 
 
 @njit(cache=True, nogil=True)
+def _add_bucket(parent, size, box, live, pos, nlive, order, xy, lo, hi, qp,
+                v, wp, descending, groups, offs, euler4):
+    """Add the pixels ``order[lo:hi]`` (all of value ``v``) to a
+    multi-contour union-find: the descending 8-connected foreground pass
+    or the ascending 4-connected background pass (``descending`` picks
+    the neighbour pattern; ``groups`` / ``offs`` the matching table).
+
+    A pixel without neighbours in is a new live root; otherwise it joins
+    the roots of its pattern's representative neighbours, and roots
+    absorbed by a union leave the live list (the exterior node of the
+    background pass is never on it). One call per value, not per pixel:
+    numba reference-counts the arrays of every call.
+
+    Returns:
+        tuple[int, int]: the number of live roots and the change of
+        ``4 x`` the Euler number (meaningful for the descending pass).
+    """
+    euler = 0
+    for k in range(lo, hi):
+        p = uint64(order[k])
+        if descending:
+            m = _pattern_descending(qp, p, v, wp)
+        else:
+            m = _pattern_ascending(qp, p, v, wp)
+        euler += euler4[m]
+        x = xy[k] & 0xFFFF
+        y = xy[k] >> 16
+        if groups[m] == 0:
+            nlive = _new_root(parent, size, box, live, pos, nlive, p, x, y)
+            continue
+        ra = _find(parent, uint64(int(p) + offs[m, 0]))
+        for j in range(1, groups[m]):
+            rb = _find(parent, uint64(int(p) + offs[m, j]))
+            if rb != ra:
+                ra, rb = _union(parent, size, box, ra, rb)
+                if pos[rb] >= 0:
+                    nlive = _live_remove(live, pos, nlive, rb)
+        parent[p] = ra
+        _grow_box(box, ra, x, y)
+    return nlive, euler
+
+
+@njit(cache=True, nogil=True)
 def _multi_kernel(q_map, levels, gt, emit, groups8, reps8, euler4, groups4,
                   reps4):
     """Boxes of every contour (outer and hole) at every level."""
@@ -432,24 +475,10 @@ def _multi_kernel(q_map, levels, gt, emit, groups8, reps8, euler4, groups4,
     any_hole = False
     # outer contours: foreground q > T, 8-connected, descending
     for v in range(255, levels[0], -1):
-        for k in range(start[v], start[v + 1]):
-            p = uint64(order[k])
-            m = _pattern_descending(qp, p, v, wp)
-            euler += euler4[m]
-            x = xy[k] & 0xFFFF
-            y = xy[k] >> 16
-            if groups8[m] == 0:
-                nlive = _new_root(parent, size, box, live, pos, nlive, p, x,
-                                  y)
-                continue
-            ra = _find(parent, uint64(int(p) + offs8[m, 0]))
-            for j in range(1, groups8[m]):
-                rb = _find(parent, uint64(int(p) + offs8[m, j]))
-                if rb != ra:
-                    ra, rb = _union(parent, size, box, ra, rb)
-                    nlive = _live_remove(live, pos, nlive, rb)
-            parent[p] = ra
-            _grow_box(box, ra, x, y)
+        nlive, added = _add_bucket(parent, size, box, live, pos, nlive, order,
+                                   xy, start[v], start[v + 1], qp, v, wp,
+                                   True, groups8, offs8, euler4)
+        euler += added
         li = index[v - 1]
         if li < 0:
             continue
@@ -488,24 +517,9 @@ def _multi_kernel(q_map, levels, gt, emit, groups8, reps8, euler4, groups4,
     nlive = 0
     offs4 = _offsets(reps4, width + 2)
     for v in range(0, top + 1):
-        for k in range(start[v], start[v + 1]):
-            p = uint64(order[k])
-            m = _pattern_ascending(qp, p, v, wp)
-            x = xy[k] & 0xFFFF
-            y = xy[k] >> 16
-            if groups4[m] == 0:
-                nlive = _new_root(parent, size, box, live, pos, nlive, p, x,
-                                  y)
-                continue
-            ra = _find(parent, uint64(int(p) + offs4[m, 0]))
-            for j in range(1, groups4[m]):
-                rb = _find(parent, uint64(int(p) + offs4[m, j]))
-                if rb != ra:
-                    ra, rb = _union(parent, size, box, ra, rb)
-                    if pos[rb] >= 0:
-                        nlive = _live_remove(live, pos, nlive, rb)
-            parent[p] = ra
-            _grow_box(box, ra, x, y)
+        nlive, _ = _add_bucket(parent, size, box, live, pos, nlive, order, xy,
+                               start[v], start[v + 1], qp, v, wp, False,
+                               groups4, offs4, euler4)
         li = index[v]
         if li < 0 or holes[li] == 0:
             continue

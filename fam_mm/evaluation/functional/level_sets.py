@@ -222,10 +222,10 @@ def _find(parent, i):
         if j == i:
             return i
         k = uint64(parent[j])
+        if k == j:  # parent[i] is the root: nothing to halve
+            return k
         parent[i] = k
         i = k
-        if k == j:
-            return k
 
 
 @njit(cache=True, nogil=True)
@@ -233,10 +233,9 @@ def _sort_by_value(vals, height, width):
     """Pixels by ascending value (raster order within a value).
 
     Returns:
-        tuple: padded indices (uint32), ``x | y << 16`` (uint32) and the
-        start of every value's bucket (257,).
+        tuple: ``x | y << 16`` (uint32) of every pixel, in that order, and
+        the start of every value's bucket (257,).
     """
-    wp = width + 2
     flat = vals.reshape(-1)
     start = np.zeros(257, dtype=np.int64)
     for i in range(flat.shape[0]):
@@ -244,19 +243,16 @@ def _sort_by_value(vals, height, width):
     for v in range(256):
         start[v + 1] += start[v]
     fill = start[:256].copy()
-    order = np.empty(height * width, dtype=np.uint32)
     xy = np.empty(height * width, dtype=np.uint32)
     i = 0
     for y in range(height):
-        base = (y + 1) * wp + 1
         for x in range(width):
             v = uint64(flat[i])
             k = uint64(fill[v])
-            order[k] = base + x
             xy[k] = x | (y << 16)
             fill[v] = k + 1
             i += 1
-    return order, xy, start
+    return xy, start
 
 
 @njit(cache=True, nogil=True)
@@ -273,25 +269,47 @@ def _padded(q_map):
 
 
 @njit(cache=True, nogil=True)
-def _pattern_descending(qp, p, v, wp):
-    """Neighbours of ``p`` (value ``v``) added before it in descending
-    order: higher, or equal and earlier in raster order."""
-    one = uint64(1)
-    return ((qp[p - wp - one] >= v) | ((qp[p - wp] >= v) << 1)
-            | ((qp[p - wp + one] >= v) << 2) | ((qp[p - one] >= v) << 3)
-            | ((qp[p + one] > v) << 4) | ((qp[p + wp - one] > v) << 5)
-            | ((qp[p + wp] > v) << 6) | ((qp[p + wp + one] > v) << 7))
+def _patterns(qp, height, width, descending):
+    """The neighbour pattern of every pixel, in raster order.
 
+    Descending order adds, before a pixel of value ``v``, the neighbours
+    that are higher, or equal and earlier in raster order (the padding
+    never); ascending order the lower ones, or equal and earlier, and the
+    padding (-1). Row by row on contiguous slices, so that the compiler
+    vectorises the comparisons (about 20x faster than computing the
+    pattern pixel by pixel in value order).
 
-@njit(cache=True, nogil=True)
-def _pattern_ascending(qp, p, v, wp):
-    """Neighbours of ``p`` added before it in ascending order: lower, or
-    equal and earlier in raster order, and the padding (-1)."""
-    one = uint64(1)
-    return ((qp[p - wp - one] <= v) | ((qp[p - wp] <= v) << 1)
-            | ((qp[p - wp + one] <= v) << 2) | ((qp[p - one] <= v) << 3)
-            | ((qp[p + one] < v) << 4) | ((qp[p + wp - one] < v) << 5)
-            | ((qp[p + wp] < v) << 6) | ((qp[p + wp + one] < v) << 7))
+    Returns:
+        np.ndarray: uint8 ``(H * W,)``, bits ``NW N NE W E SW S SE``.
+    """
+    wp = width + 2
+    pat = np.empty(height * width, dtype=np.uint8)
+    for y in range(height):
+        a = qp[y * wp:(y + 1) * wp]
+        c = qp[(y + 1) * wp:(y + 2) * wp]
+        d = qp[(y + 2) * wp:(y + 3) * wp]
+        out = pat[y * width:(y + 1) * width]
+        if descending:
+            for x in range(width):
+                v = c[x + 1]
+                out[x] = (np.uint8(a[x] >= v) | (np.uint8(a[x + 1] >= v) << 1)
+                          | (np.uint8(a[x + 2] >= v) << 2)
+                          | (np.uint8(c[x] >= v) << 3)
+                          | (np.uint8(c[x + 2] > v) << 4)
+                          | (np.uint8(d[x] > v) << 5)
+                          | (np.uint8(d[x + 1] > v) << 6)
+                          | (np.uint8(d[x + 2] > v) << 7))
+        else:
+            for x in range(width):
+                v = c[x + 1]
+                out[x] = (np.uint8(a[x] <= v) | (np.uint8(a[x + 1] <= v) << 1)
+                          | (np.uint8(a[x + 2] <= v) << 2)
+                          | (np.uint8(c[x] <= v) << 3)
+                          | (np.uint8(c[x + 2] < v) << 4)
+                          | (np.uint8(d[x] < v) << 5)
+                          | (np.uint8(d[x + 1] < v) << 6)
+                          | (np.uint8(d[x + 2] < v) << 7))
+    return pat
 
 
 @njit(cache=True, nogil=True)
@@ -386,10 +404,16 @@ def _union(parent, size, box, ra, rb):
 def _grow_box(box, r, x, y):
     """Grow root ``r``'s box to pixel ``(x, y)``. (``size`` counts merged
     roots, not pixels: the union by it keeps the trees shallow too.)"""
-    box[r, 0] = min(box[r, 0], x)
-    box[r, 1] = min(box[r, 1], y)
-    box[r, 2] = max(box[r, 2], x)
-    box[r, 3] = max(box[r, 3], y)
+    # stores only when the box grows (rarely): a store on every pixel
+    # would chain the pixels of a component through memory
+    if x < box[r, 0]:
+        box[r, 0] = x
+    if y < box[r, 1]:
+        box[r, 1] = y
+    if x > box[r, 2]:
+        box[r, 2] = x
+    if y > box[r, 3]:
+        box[r, 3] = y
 
 
 @njit(cache=True, nogil=True)
@@ -406,12 +430,13 @@ def _new_root(parent, size, box, live, pos, nlive, p, x, y):
 
 
 @njit(cache=True, nogil=True)
-def _add_bucket(parent, size, box, live, pos, nlive, order, xy, lo, hi, qp,
-                v, wp, descending, groups, offs, euler4):
-    """Add the pixels ``order[lo:hi]`` (all of value ``v``) to a
-    multi-contour union-find: the descending 8-connected foreground pass
-    or the ascending 4-connected background pass (``descending`` picks
-    the neighbour pattern; ``groups`` / ``offs`` the matching table).
+def _add_bucket(parent, size, box, live, pos, nlive, xy, lo, hi, pat,
+                width, wp, groups, offs, euler4):
+    """Add the pixels ``xy[lo:hi]`` (all of one value) to a multi-contour
+    union-find: the descending 8-connected foreground pass or the
+    ascending 4-connected background pass (``pat``: the matching
+    neighbour patterns, :func:`_patterns`; ``groups`` / ``offs``: the
+    matching table).
 
     A pixel without neighbours in is a new live root; otherwise it joins
     the roots of its pattern's representative neighbours, and roots
@@ -425,14 +450,11 @@ def _add_bucket(parent, size, box, live, pos, nlive, order, xy, lo, hi, qp,
     """
     euler = 0
     for k in range(lo, hi):
-        p = uint64(order[k])
-        if descending:
-            m = _pattern_descending(qp, p, v, wp)
-        else:
-            m = _pattern_ascending(qp, p, v, wp)
-        euler += euler4[m]
         x = xy[k] & 0xFFFF
         y = xy[k] >> 16
+        p = uint64((y + 1) * wp + x + 1)
+        m = pat[uint64(y * width + x)]
+        euler += euler4[m]
         if groups[m] == 0:
             nlive = _new_root(parent, size, box, live, pos, nlive, p, x, y)
             continue
@@ -453,8 +475,8 @@ def _multi_kernel(q_map, levels, gt, emit, groups8, reps8, euler4, groups4,
                   reps4):
     """Boxes of every contour (outer and hole) at every level."""
     height, width = q_map.shape
-    wp = uint64(width + 2)
-    npad = (height + 2) * (width + 2)
+    wp = width + 2
+    npad = (height + 2) * wp
     nlev = levels.shape[0]
     index = _level_index(levels)
     best = np.zeros(nlev, dtype=np.float64)
@@ -462,22 +484,23 @@ def _multi_kernel(q_map, levels, gt, emit, groups8, reps8, euler4, groups4,
     boxes = np.empty((0, 4), dtype=np.int64)
     owner = np.empty(0, dtype=np.int64)
     nbox = 0
-    order, xy, start = _sort_by_value(q_map, height, width)
+    xy, start = _sort_by_value(q_map, height, width)
     qp = _padded(q_map)
+    pat = _patterns(qp, height, width, True)
     parent = np.empty(npad, dtype=np.uint32)
     size = np.empty(npad, dtype=np.int32)
     box = np.empty((npad, 4), dtype=np.int32)
     live = np.empty(npad, dtype=np.uint32)
     pos = np.empty(npad, dtype=np.int32)
     nlive = 0
-    offs8 = _offsets(reps8, width + 2)
+    offs8 = _offsets(reps8, wp)
     euler = 0  # 4 x (components - holes)
     any_hole = False
     # outer contours: foreground q > T, 8-connected, descending
     for v in range(255, levels[0], -1):
-        nlive, added = _add_bucket(parent, size, box, live, pos, nlive, order,
-                                   xy, start[v], start[v + 1], qp, v, wp,
-                                   True, groups8, offs8, euler4)
+        nlive, added = _add_bucket(parent, size, box, live, pos, nlive, xy,
+                                   start[v], start[v + 1], pat, width, wp,
+                                   groups8, offs8, euler4)
         euler += added
         li = index[v - 1]
         if li < 0:
@@ -515,10 +538,11 @@ def _multi_kernel(q_map, levels, gt, emit, groups8, reps8, euler4, groups4,
     size[0] = npad + 1
     pos[0] = -1
     nlive = 0
-    offs4 = _offsets(reps4, width + 2)
+    offs4 = _offsets(reps4, wp)
+    pat = _patterns(qp, height, width, False)
     for v in range(0, top + 1):
-        nlive, _ = _add_bucket(parent, size, box, live, pos, nlive, order, xy,
-                               start[v], start[v + 1], qp, v, wp, False,
+        nlive, _ = _add_bucket(parent, size, box, live, pos, nlive, xy,
+                               start[v], start[v + 1], pat, width, wp,
                                groups4, offs4, euler4)
         li = index[v]
         if li < 0 or holes[li] == 0:
@@ -544,8 +568,8 @@ def _single_kernel(q_map, levels, gt, emit, groups8, reps8, euler4,
     holes (e.g. the hole-filled map) every level is decided.
     """
     height, width = q_map.shape
-    wp = uint64(width + 2)
-    npad = (height + 2) * (width + 2)
+    wp = width + 2
+    npad = (height + 2) * wp
     nlev = levels.shape[0]
     index = _level_index(levels)
     best = np.zeros(nlev, dtype=np.float64)
@@ -554,8 +578,8 @@ def _single_kernel(q_map, levels, gt, emit, groups8, reps8, euler4,
     boxes = np.empty((0, 4), dtype=np.int64)
     owner = np.empty(0, dtype=np.int64)
     nbox = 0
-    order, xy, start = _sort_by_value(q_map, height, width)
-    qp = _padded(q_map)
+    xy, start = _sort_by_value(q_map, height, width)
+    pat = _patterns(_padded(q_map), height, width, True)
     parent = np.empty(npad, dtype=np.uint32)
     size = np.empty(npad, dtype=np.int32)
     box = np.empty((npad, 4), dtype=np.int32)
@@ -566,15 +590,15 @@ def _single_kernel(q_map, levels, gt, emit, groups8, reps8, euler4,
     live = np.empty(npad, dtype=np.uint32)
     pos = np.empty(npad, dtype=np.int32)
     nlive = 0
-    offs8 = _offsets(reps8, width + 2)
+    offs8 = _offsets(reps8, wp)
     total_euler = 0
     for v in range(255, levels[0], -1):
         for k in range(start[v], start[v + 1]):
-            p = uint64(order[k])
-            m = _pattern_descending(qp, p, v, wp)
-            total_euler += euler4[m]
             x = xy[k] & 0xFFFF
             y = xy[k] >> 16
+            p = uint64((y + 1) * wp + x + 1)
+            m = pat[uint64(y * width + x)]
+            total_euler += euler4[m]
             if groups8[m] == 0:
                 nlive = _new_root(parent, size, box, live, pos, nlive, p, x,
                                   y)

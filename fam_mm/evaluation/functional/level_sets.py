@@ -59,7 +59,7 @@ import cv2
 import numpy as np
 from numba import njit, uint64
 
-from .localization import box_iou
+from .localization import box_iou, pair_iou
 
 __all__ = [
     'quantize_map', 'boxes_at_level', 'upper_level_set_boxes',
@@ -327,17 +327,11 @@ def _offsets(reps, wp):
 def _best_iou(x0, y0, x1, y1, gt):
     """Best inclusive IoU of one box against the GT boxes ``(m, 4)``."""
     best = 0.0
-    area = (x1 - x0 + 1) * (y1 - y0 + 1)
     for j in range(gt.shape[0]):
-        iw = min(x1, gt[j, 2]) - max(x0, gt[j, 0]) + 1
-        ih = min(y1, gt[j, 3]) - max(y0, gt[j, 1]) + 1
-        inter = max(iw, 0) * max(ih, 0)
-        union = area + (gt[j, 2] - gt[j, 0] + 1) * (gt[j, 3] - gt[j, 1] +
-                                                    1) - inter
-        if union > 0:
-            iou = inter / union
-            if iou > best:
-                best = iou
+        iou = pair_iou(float(x0), float(y0), float(x1), float(y1), gt[j, 0],
+                       gt[j, 1], gt[j, 2], gt[j, 3], 1.0)
+        if iou > best:
+            best = iou
     return best
 
 

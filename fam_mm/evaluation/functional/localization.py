@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Optional, Sequence, Union
 
 import cv2
 import numpy as np
+from numba import njit
 
 from fam_mm.utils.misc import to_numpy
 
@@ -128,7 +129,7 @@ def boxes_of_foreground(foreground: np.ndarray,
 def box_iou(boxes1: ArrayLike,
             boxes2: ArrayLike,
             inclusive: bool = False) -> np.ndarray:
-    """Pairwise IoU between two sets of boxes (vectorised).
+    """Pairwise IoU between two sets of boxes.
 
     Args:
         boxes1 (np.ndarray | Tensor): ``(n, 4)`` boxes ``(x1, y1, x2, y2)``.
@@ -140,21 +141,34 @@ def box_iou(boxes1: ArrayLike,
     Returns:
         np.ndarray: float64 IoU matrix of shape ``(n, m)``.
     """
-    a = to_numpy(boxes1).astype(np.float64).reshape(-1, 4)
-    b = to_numpy(boxes2).astype(np.float64).reshape(-1, 4)
-    one = 1.0 if inclusive else 0.0
-    ix1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    iy1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    ix2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    iy2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = (np.clip(ix2 - ix1 + one, 0, None) *
-             np.clip(iy2 - iy1 + one, 0, None))
-    area_a = (a[:, 2] - a[:, 0] + one) * (a[:, 3] - a[:, 1] + one)
-    area_b = (b[:, 2] - b[:, 0] + one) * (b[:, 3] - b[:, 1] + one)
-    union = area_a[:, None] + area_b[None, :] - inter
-    with np.errstate(divide='ignore', invalid='ignore'):
-        iou = np.where(union > 0, inter / union, 0.0)
-    return iou
+    a = np.ascontiguousarray(to_numpy(boxes1), dtype=np.float64)
+    b = np.ascontiguousarray(to_numpy(boxes2), dtype=np.float64)
+    return _iou_matrix(
+        a.reshape(-1, 4), b.reshape(-1, 4), 1.0 if inclusive else 0.0)
+
+
+@njit(cache=True, nogil=True)
+def pair_iou(ax1, ay1, ax2, ay2, bx1, by1, bx2, by2, one):
+    """IoU of two boxes (``one``: 1 for the inclusive convention, else 0);
+    0 when the union is empty. The one IoU formula of fam-mm (compiled:
+    :func:`box_iou` and the MaxBoxAcc kernels call it)."""
+    iw = min(ax2, bx2) - max(ax1, bx1) + one
+    ih = min(ay2, by2) - max(ay1, by1) + one
+    inter = max(iw, 0.0) * max(ih, 0.0)
+    union = (ax2 - ax1 + one) * (ay2 - ay1 + one) + (bx2 - bx1 + one) * (
+        by2 - by1 + one) - inter
+    return inter / union if union > 0 else 0.0
+
+
+@njit(cache=True, nogil=True)
+def _iou_matrix(a, b, one):
+    """:func:`pair_iou` of every pair, ``(n, m)``."""
+    out = np.empty((a.shape[0], b.shape[0]), dtype=np.float64)
+    for i in range(a.shape[0]):
+        for j in range(b.shape[0]):
+            out[i, j] = pair_iou(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[j, 0],
+                                 b[j, 1], b[j, 2], b[j, 3], one)
+    return out
 
 
 def transform_boxes(boxes: ArrayLike, matrix: np.ndarray) -> np.ndarray:
@@ -245,7 +259,5 @@ def boxes_to_input(boxes: ArrayLike,
         return _transform_boxes64(b, homography_matrix)
     ori_h, ori_w = float(ori_shape[0]), float(ori_shape[1])
     img_h, img_w = float(img_shape[0]), float(img_shape[1])
-    out = np.empty_like(b)
-    out[:, 0::2] = b[:, 0::2] * img_w / ori_w
-    out[:, 1::2] = b[:, 1::2] * img_h / ori_h
-    return out
+    # (x * img_w) / ori_w, in this order, per coordinate
+    return b * (img_w, img_h, img_w, img_h) / (ori_w, ori_h, ori_w, ori_h)

@@ -1,4 +1,5 @@
 """Weakly supervised object localization metrics (FAM paper and MaxBoxAcc)."""
+import math
 from typing import Dict, List, Optional, Sequence
 
 import cv2
@@ -281,31 +282,35 @@ class WSOLMetric(BaseMetric):
                 f'gt_bboxes must have shape (n, 4), n >= 1, got {gt.shape}')
         gt = gt.reshape(-1, 4)
         ori_h, ori_w = ori_shape
-        if not np.isfinite(gt).all():
-            raise ValueError('gt_bboxes contain NaN or inf')
-        if ((gt[:, 2] < gt[:, 0]) | (gt[:, 3] < gt[:, 1])).any():
-            raise ValueError(f'gt_bboxes with x2 < x1 or y2 < y1: {gt}')
         tol = _GT_TOLERANCE
-        if ((gt[:, :2] < -tol).any() or (gt[:, 2] > ori_w + tol).any()
-                or (gt[:, 3] > ori_h + tol).any()):
-            raise ValueError(
-                f'gt_bboxes {gt.tolist()} lie outside the original image '
-                f'of shape (h, w) = {(ori_h, ori_w)}')
-        gt[:, 0::2] = np.clip(gt[:, 0::2], 0, ori_w)
-        gt[:, 1::2] = np.clip(gt[:, 1::2], 0, ori_h)
+        # checked box by box in Python: a handful of boxes, where numpy's
+        # per-call cost would dominate
+        for x1, y1, x2, y2 in gt.tolist():
+            if not all(map(math.isfinite, (x1, y1, x2, y2))):
+                raise ValueError('gt_bboxes contain NaN or inf')
+            if x2 < x1 or y2 < y1:
+                raise ValueError(f'gt_bboxes with x2 < x1 or y2 < y1: {gt}')
+            if x1 < -tol or y1 < -tol or x2 > ori_w + tol or \
+                    y2 > ori_h + tol:
+                raise ValueError(
+                    f'gt_bboxes {gt.tolist()} lie outside the original image '
+                    f'of shape (h, w) = {(ori_h, ori_w)}')
+        np.clip(gt, 0, (ori_w, ori_h, ori_w, ori_h), out=gt)
         homography = sample.get('homography_matrix', None)
         if homography is not None:
             homography = to_numpy(homography).astype(np.float64)
         boxes = boxes_to_input(gt, ori_shape, img_shape, homography)
         height, width = img_shape
-        inside = ((boxes[:, 2] >= 0) & (boxes[:, 0] <= width) &
-                  (boxes[:, 3] >= 0) & (boxes[:, 1] <= height))
-        if not inside.any():
+        inside = [
+            x2 >= 0 and x1 <= width and y2 >= 0 and y1 <= height
+            for x1, y1, x2, y2 in boxes.tolist()
+        ]
+        if not any(inside):
             raise ValueError('no GT box falls inside the input frame after '
                              'mapping with homography_matrix')
-        boxes = boxes[inside]
-        boxes[:, 0::2] = np.clip(boxes[:, 0::2], 0, width)
-        boxes[:, 1::2] = np.clip(boxes[:, 1::2], 0, height)
+        if not all(inside):
+            boxes = boxes[np.array(inside)]
+        np.clip(boxes, 0, (width, height, width, height), out=boxes)
         if homography is None:
             int_boxes = np.floor(boxes)
         else:

@@ -232,11 +232,14 @@ def test_level_set_boxes_match_opencv(multi):
         _assert_levels_match_opencv(q, levels, multi, i)
 
 
-def test_single_contour_filled_kernel_matches_opencv(monkeypatch):
-    # the exact hole-filled kernel, which maps with many levels the area
-    # bounds leave undecided go through, forced on every map
+@pytest.mark.parametrize('filled_route_cost', [-1, 10**12])
+def test_single_contour_undecided_routes_match_opencv(monkeypatch,
+                                                     filled_route_cost):
+    # the two routes of the levels the area bounds leave undecided, each
+    # forced on every map: the exact hole-filled kernel (-1) and OpenCV
+    # level by level (10**12)
     from fam_mm.evaluation.functional import level_sets
-    monkeypatch.setattr(level_sets, 'MAX_OPENCV_LEVELS', -1)
+    monkeypatch.setattr(level_sets, 'FILLED_ROUTE_COST', filled_route_cost)
     rng = np.random.default_rng(23)
     for i in range(300):
         q = _fuzz_map(rng, i)
@@ -256,11 +259,11 @@ def test_hole_filled_map_gives_the_largest_contour():
     for i in range(300):
         q = _fuzz_map(rng, i)
         levels = np.unique(rng.integers(0, 256, rng.integers(1, 12)))
-        _, _, _, _, thin = level_sets._single_kernel(
+        _, _, _, _, _, thin = level_sets._single_kernel(
             q, levels, np.zeros((0, 4)), True, *tables)
         filled = np.ascontiguousarray(level_sets._fill_holes(q))
         assert (filled >= q).all()
-        _, boxes, owner, undecided, _ = level_sets._single_kernel(
+        _, boxes, owner, undecided, _, _ = level_sets._single_kernel(
             filled, levels, np.zeros((0, 4)), True, *tables)
         assert not undecided.any()
         for li, level in enumerate(levels):

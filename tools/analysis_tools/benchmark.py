@@ -33,7 +33,7 @@ weights), input size and batch size:
    synthetic benchmark's 96-160 px images for 128 input); images/s over
    two passes per model (alternating) after one untimed batch. Image
    decoding is not included (arrays are passed).
-3. **Metric**: ``WSOLMetric.process`` against the per-threshold loop of
+3. **Metric**: ``WSOLMetric.process`` against the reference loop of
    ``tools/analysis_tools/benchmark_metric.py`` on its random maps
    (``--metric-maps``, 0 to skip).
 
@@ -463,9 +463,9 @@ def bench_metric(num_maps: int, size: int, seed: int) -> dict:
 
     Runs ``benchmark_metric.py``'s ``bench_family`` on its smooth maps in
     multi-contour mode (the reference's MaxBoxAccV2 setting): CPU time of
-    ``WSOLMetric.process`` against a faithful reimplementation of
-    clovaai/wsolevaluation's ``BoxEvaluator.accumulate``; the hit curves of
-    both must be identical.
+    ``WSOLMetric.process`` against a re-implementation of
+    clovaai/wsolevaluation's ``BoxEvaluator.accumulate``, operation for
+    operation; the hit curves of both must be identical.
     """
     from argparse import Namespace
     tool = _load_metric_tool()
@@ -473,7 +473,7 @@ def bench_metric(num_maps: int, size: int, seed: int) -> dict:
     row = tool.bench_family(
         'smooth', True,
         Namespace(seed=seed, num_maps=num_maps, size=size,
-                  cam_curve_interval=0.001))
+                  cam_curve_interval=0.001, baseline='reference'))
     return dict(
         num_maps=num_maps,
         size=size,

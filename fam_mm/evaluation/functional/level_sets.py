@@ -8,9 +8,10 @@ per map (numba, cached on disk) gives the same boxes for every level:
   union-find over the 8-connected foreground; every root keeps the box of
   its component. After the pixels of value ``T + 1`` are in, the roots are
   the components of ``q > T``, i.e. the outer contours of that level. Which
-  neighbours of a new pixel are already in is read from the map itself (a
+  neighbours of a new pixel are already in follows from the map itself (a
   neighbour is in when its value is higher, or equal and earlier in raster
-  order); a 256-entry table gives, for that 8-neighbour pattern, one
+  order): one vectorised pass computes that 8-neighbour pattern for every
+  pixel before the union-find, and a 256-entry table gives, for it, one
   neighbour per locally connected group (usually one: one ``find``) and
   the change of the Euler number ``components - holes`` (Gray's bit-quad
   counts), so the number of holes of every level is known for free.
@@ -32,12 +33,12 @@ per map (numba, cached on disk) gives the same boxes for every level:
   2x2 cells) and at most its box's. A level is decided when the component
   with the largest lower bound beats every other upper bound (ties only
   between exact areas). Undecided levels (none to a fifth of the levels
-  on CAM-like maps) are computed with OpenCV when there are a few, else by
-  the same pass over the hole-filled map ``e`` (``e(p)`` = the lowest level
-  at which ``p`` is reachable from outside the image through the
-  4-connected background, by a bucket-queue flood): the components of
-  ``e > T`` are the filled outer contours of ``q > T`` and have no holes,
-  so every level is decided there.
+  on CAM-like maps) are computed, whichever is estimated cheaper, with
+  OpenCV level by level or by the same pass over the hole-filled map
+  ``e`` (``e(p)`` = the lowest level at which ``p`` is reachable from
+  outside the image through the 4-connected background, by a bucket-queue
+  flood): the components of ``e > T`` are the filled outer contours of
+  ``q > T`` and have no holes, so every level is decided there.
 
 Ties are resolved as OpenCV does: ``findContours`` lists the outermost
 contours in the reverse order of their discovery by its raster scan (every

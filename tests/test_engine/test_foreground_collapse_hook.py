@@ -13,11 +13,12 @@ from mmengine.runner import Runner
 
 import fam_mm  # noqa: F401
 from fam_mm.datasets import SyntheticWSOL
-from fam_mm.engine.hooks import (
-    ForegroundCollapseHook,
+from fam_mm.engine.hooks import ForegroundCollapseHook
+from fam_mm.engine.hooks.foreground_collapse_hook import (
     foreground_stats,
     part_map_diversity,
 )
+from fam_mm.evaluation import functional
 
 SYN = dict(num_classes=2, num_train=8, num_val=2, num_test=2, min_size=32,
            max_size=40)
@@ -28,16 +29,16 @@ PIPELINE = [
 ]
 
 
-def test_foreground_stats():
-    fg = torch.tensor([0.0, 0.2, 0.5, 0.9]).view(1, 1, 2, 2)
-    mean, ratio = foreground_stats(fg, 0.5)
-    assert mean == pytest.approx(0.4)
-    assert ratio == pytest.approx(0.25)  # strict >, as extract_bbox
-    with pytest.raises(ValueError, match='empty'):
-        foreground_stats(torch.zeros(0), 0.5)
+def test_old_imports_still_work():
+    """The statistics live in fam_mm.evaluation.functional (tested in
+    tests/test_evaluation/test_part_maps.py); the old names still import
+    from here."""
+    assert foreground_stats is functional.foreground_stats
+    from fam_mm.engine.hooks import part_map_diversity as from_package
+    assert from_package is part_map_diversity
 
 
-def test_part_map_diversity():
+def test_part_map_diversity_is_one_minus_the_raw_cosine():
     same = torch.rand(2, 1, 4, 4).expand(2, 3, 4, 4)
     assert part_map_diversity(same) == pytest.approx(0.0, abs=1e-6)
     disjoint = torch.zeros(1, 2, 2, 2)
@@ -47,6 +48,9 @@ def test_part_map_diversity():
     assert part_map_diversity(torch.rand(1, 1, 3, 3)) == 0.0
     with pytest.raises(ValueError, match='B, K, H, W'):
         part_map_diversity(torch.rand(3, 3))
+    maps = torch.rand(3, 4, 5, 5)
+    assert part_map_diversity(maps) == pytest.approx(
+        1 - float(functional.part_map_cosine(maps, 'raw').mean()))
 
 
 @pytest.mark.parametrize('kwargs', [
@@ -129,8 +133,15 @@ def test_collapsed_run_warns_once(tmp_path, data_root):
     fg_ratio = runner.message_hub.get_scalar('train/fg_ratio').current()
     assert fg_mean < 0.01 and fg_ratio < 0.01
     # collapsed M: the part maps see X * 0, all the same constant map
-    assert runner.message_hub.get_scalar(
-        'train/part_diversity').current() == pytest.approx(0, abs=1e-6)
+    hub = runner.message_hub
+    assert hub.get_scalar('train/part_diversity').current() == pytest.approx(
+        0, abs=1e-6)
+    assert hub.get_scalar('train/part_cosine_raw').current() == \
+        pytest.approx(1, abs=1e-6)
+    # centred, the (near-)constant maps count as identical: 1, not NaN
+    assert hub.get_scalar('train/part_cosine_centred').current() == \
+        pytest.approx(1, abs=1e-6)
+    assert 'centred part-map cosine 1.0000' in log
     # the forward hooks are gone after training
     assert not runner.model.neck._forward_hooks
 
@@ -147,6 +158,13 @@ def test_healthy_run_does_not_warn(tmp_path, data_root):
     # lr 0: M stays at its initial ~0.5 (sigmoid of a near-zero read-out)
     fg_mean = runner.message_hub.get_scalar('train/fg_mean').current()
     assert 0.4 < fg_mean < 0.6
+    centred = runner.message_hub.get_scalar(
+        'train/part_cosine_centred').current()
+    raw = runner.message_hub.get_scalar('train/part_cosine_raw').current()
+    assert -1 <= centred <= 1 and 0 <= raw <= 1
+    assert runner.message_hub.get_scalar(
+        'train/part_diversity').current() == pytest.approx(1 - raw)
+    assert 'centred part-map cosine' in log
 
 
 def test_refuses_a_cam_model(tmp_path, data_root):

@@ -1,4 +1,11 @@
-"""Watch FAM's foreground map during training and warn when it collapses."""
+"""Watch FAM's foreground map during training and warn when it collapses.
+
+The statistics themselves are pure functions of
+:mod:`fam_mm.evaluation.functional` (``foreground_stats``,
+``part_map_cosine``); ``foreground_stats`` and the legacy
+``part_map_diversity`` stay importable from here.
+"""
+import math
 from typing import List, Optional
 
 import torch
@@ -6,6 +13,8 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from mmpretrain.registry import HOOKS
+
+from fam_mm.evaluation.functional import foreground_stats, part_map_cosine
 
 __all__ = [
     'ForegroundCollapseHook', 'foreground_stats', 'part_map_diversity'
@@ -24,58 +33,29 @@ COLLAPSE_FIXES = (
     'search it on val with tools/analysis_tools/search_threshold.py.')
 
 
-def foreground_stats(fg_map: torch.Tensor, threshold: float) -> List[float]:
-    """Mean and above-threshold share of a batch of foreground maps.
-
-    Args:
-        fg_map (Tensor): Foreground maps ``M`` of shape ``(B, 1, H, W)`` (or
-            any shape) with values in ``[0, 1]``.
-        threshold (float): The box threshold; a pixel counts as foreground
-            when ``M > threshold`` (strict, as
-            :func:`~fam_mm.evaluation.functional.extract_bbox`).
-
-    Returns:
-        list[float]: ``[mean(M), share of M > threshold]``, both in
-        ``[0, 1]``.
-    """
-    fg_map = fg_map.detach().float()
-    if fg_map.numel() == 0:
-        raise ValueError('foreground map is empty')
-    return [
-        float(fg_map.mean()),
-        float((fg_map > threshold).float().mean()),
-    ]
-
-
 def part_map_diversity(part_maps: torch.Tensor, eps: float = 1e-8) -> float:
-    """How different the K part maps of each image are.
+    """``1 -`` the batch mean of the **raw** part-map cosine (legacy alias).
 
-    ``1 - mean cosine similarity`` of the flattened part maps over the
-    ``K(K-1)`` ordered pairs of distinct parts, averaged over the batch:
-    0 when all parts are the same map (e.g. constant maps, as after a
-    collapse of ``M``), up to 1 for parts with disjoint supports (maps are
-    non-negative, so the cosine lies in ``[0, 1]``).
+    Kept so that old code importing it from here still runs; new code calls
+    :func:`~fam_mm.evaluation.functional.part_map_cosine`, whose default
+    (centred) mode is the measure to read: the raw cosine of sigmoid maps
+    is high (~0.9) even for maps lit on different regions, because they
+    share an offset of ~0.49.
 
     Args:
         part_maps (Tensor): Part maps ``A`` of shape ``(B, K, H, W)``.
-        eps (float): Guards the norm of all-zero maps.
+        eps (float): Unused (the raw cosine now treats an all-zero map as
+            flat, see ``part_map_cosine``); kept for the old signature.
 
     Returns:
-        float: The diversity in ``[0, 1]``; 0 for ``K == 1``.
+        float: ``1 - mean raw cosine``, clipped to ``[0, 1]``; 0 for
+        ``K == 1``.
     """
     if part_maps.dim() != 4:
         raise ValueError('part maps must have shape (B, K, H, W), got '
                          f'{tuple(part_maps.shape)}')
-    num_parts = part_maps.size(1)
-    if num_parts < 2:
-        return 0.0
-    flat = part_maps.detach().float().flatten(2)
-    unit = flat / flat.norm(dim=2, keepdim=True).clamp(min=eps)
-    cos = unit @ unit.transpose(1, 2)  # (B, K, K)
-    off_diag = cos.sum(dim=(1, 2)) - cos.diagonal(dim1=1, dim2=2).sum(dim=1)
-    mean_cos = (off_diag / (num_parts * (num_parts - 1))).mean()
-    # rounding can push the cosine of identical maps a hair above 1
-    return min(max(float(1.0 - mean_cos), 0.0), 1.0)
+    cosine = float(part_map_cosine(part_maps, mode='raw').mean())
+    return min(max(1.0 - cosine, 0.0), 1.0)
 
 
 @HOOKS.register_module()
@@ -90,11 +70,25 @@ class ForegroundCollapseHook(Hook):
     (output of ``head.part_conv``, through a sigmoid) of every training
     iteration and:
 
-    * puts ``fg_mean`` (mean of ``M``), ``fg_ratio`` (share of ``M`` above
-      the box threshold) and ``part_diversity``
-      (:func:`part_map_diversity`) in the message hub as ``train/...``
-      scalars, so the logger and the visualization backends record them;
-    * every ``interval`` iterations logs their means over those iterations;
+    * puts these ``train/...`` scalars in the message hub, so the logger
+      and the visualization backends record them:
+
+      - ``train/fg_mean``: mean of ``M``;
+      - ``train/fg_ratio``: share of ``M`` above the box threshold;
+      - ``train/part_cosine_centred``: mean pairwise cosine of the part
+        maps, each minus its own spatial mean
+        (:func:`~fam_mm.evaluation.functional.part_map_cosine`, the
+        default mode), in ``[-1, 1]``: the measure of whether the parts
+        differ (1 for identical or all-flat maps, as after a collapse);
+      - ``train/part_cosine_raw``: the same on the uncentred maps; high
+        (~0.9) even for different maps, since sigmoid maps share an
+        offset of ~0.49 where ``M ~ 0``;
+      - ``train/part_diversity``: ``1 - part_cosine_raw`` (the name of
+        earlier versions, kept for existing logs and dashboards);
+
+    * every ``interval`` iterations logs the means of ``fg_mean``,
+      ``fg_ratio``, ``part_diversity`` and ``part_cosine_centred`` over
+      those iterations;
     * when ``fg_mean < min_mean`` or ``fg_ratio < min_fg_ratio`` at
       ``patience`` consecutive checks (after ``warmup_iters``), logs a loud
       warning with the likely fixes, once per run.
@@ -163,8 +157,11 @@ class ForegroundCollapseHook(Hook):
 
     def _capture_parts(self, module, inputs, output) -> None:
         if self._active:
-            self._current['part_diversity'] = part_map_diversity(
-                output.sigmoid())
+            parts = output.detach().sigmoid()
+            self._current['part_cosine_raw'] = float(
+                part_map_cosine(parts, mode='raw').mean())
+            self._current['part_cosine_centred'] = float(
+                part_map_cosine(parts, mode='centred').mean())
 
     def before_train(self, runner: Runner) -> None:
         """Attach forward hooks to the neck and the head's part conv."""
@@ -208,23 +205,30 @@ class ForegroundCollapseHook(Hook):
         self._active = False
         if 'fg_mean' not in self._current:
             return
-        stats = [
-            self._current['fg_mean'], self._current['fg_ratio'],
-            self._current.get('part_diversity', float('nan'))
-        ]
-        for key, value in zip(('fg_mean', 'fg_ratio', 'part_diversity'),
-                              stats):
+        nan = float('nan')
+        raw = self._current.get('part_cosine_raw', nan)
+        scalars = dict(
+            fg_mean=self._current['fg_mean'],
+            fg_ratio=self._current['fg_ratio'],
+            part_diversity=nan if math.isnan(raw) else min(
+                max(1.0 - raw, 0.0), 1.0),
+            part_cosine_centred=self._current.get('part_cosine_centred',
+                                                  nan),
+            part_cosine_raw=raw)
+        for key, value in scalars.items():
             runner.message_hub.update_scalar(f'train/{key}', value)
+        stats = list(scalars.values())
         self._window.append(stats)
         if not self.every_n_train_iters(runner, self.interval):
             return
         window = torch.tensor(self._window, dtype=torch.float64).mean(0)
         self._window = []
-        mean, ratio, diversity = (float(v) for v in window)
+        mean, ratio, diversity, centred, _ = (float(v) for v in window)
         runner.logger.info(
             f'foreground map (last {self.interval} iters): mean(M) '
             f'{mean:.4f}, share of M > {self._threshold:g} {ratio:.4f}, '
-            f'part-map diversity {diversity:.4f}')
+            f'part-map diversity {diversity:.4f} (raw), centred part-map '
+            f'cosine {centred:.4f}')
         if runner.iter + 1 < self.warmup_iters:
             return
         if mean < self.min_mean or ratio < self.min_fg_ratio:

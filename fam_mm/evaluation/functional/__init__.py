@@ -1,4 +1,5 @@
-"""Pure functions for WSOL localization maths (box extraction, IoU).
+"""Pure functions for WSOL localization maths (box extraction, IoU) and
+statistics of FAM's foreground and part maps.
 
 One implementation of each thing: the head's ``pred_bbox``, the
 ``WSOLMetric``, the visualization hook and the tools all call these.
@@ -21,6 +22,14 @@ from .localization import (
     normalize_map,
     transform_boxes,
 )
+from .part_maps import (
+    PART_COSINE_MODES,
+    PartPurity,
+    background_rows,
+    foreground_stats,
+    part_map_cosine,
+    part_purity,
+)
 from .pxap import pxap_bin_edges, pxap_from_histograms, pxap_histograms
 from .threshold_search import select_loc_threshold
 
@@ -30,5 +39,7 @@ __all__ = [
     'cam_threshold_levels', 'boxes_at_level', 'max_box_iou',
     'max_box_iou_naive', 'box_accuracy_hits', 'upper_level_set_boxes',
     'level_set_best_ious', 'pxap_bin_edges', 'pxap_histograms',
-    'pxap_from_histograms', 'select_loc_threshold'
+    'pxap_from_histograms', 'select_loc_threshold', 'foreground_stats',
+    'part_map_cosine', 'PART_COSINE_MODES', 'PartPurity', 'part_purity',
+    'background_rows'
 ]

@@ -18,6 +18,9 @@ class PackWSOLInputs(PackInputs):
       (``ori_gt_bboxes``, or ``gt_bboxes`` when no geometric transform ran),
     - ``img_gt_bboxes``: float32 Tensor ``(n, 4)`` in the input frame
       (``gt_bboxes`` as tracked by the ``WSOL*`` transforms),
+    - ``gt_masks`` (``uint8``), ``ignore_mask`` (bool) and
+      ``gt_part_mask`` (``uint8`` part labels) when ``LoadWSOLMasks``
+      loaded them, ``(H, W)`` in the **original** frame,
     - metainfo ``homography_matrix`` (float32 ``3x3``, original -> input;
       identity when the image kept its original shape), ``img_id``,
       ``ori_shape``, ``img_shape`` and mmpretrain's default meta keys.
@@ -113,4 +116,11 @@ class PackWSOLInputs(PackInputs):
                 torch.from_numpy(
                     np.ascontiguousarray(results['ignore_mask'], bool)),
                 'ignore_mask')
+        # GT part labels (LoadWSOLMasks(with_part_masks=True)), original
+        # frame, for FAMMapMetric's part purity
+        if results.get('gt_part_mask') is not None:
+            data_sample.set_field(
+                torch.from_numpy(
+                    np.ascontiguousarray(results['gt_part_mask'], np.uint8)),
+                'gt_part_mask')
         return packed

@@ -34,25 +34,52 @@ class LoadWSOLMasks(BaseTransform):
     after ``LoadImageFromFile``). ``PackWSOLInputs`` packs them and
     ``WSOLMetric`` computes PxAP from them. A sample without a mask path is
     passed through unchanged.
+
+    With ``with_part_masks=True`` it also reads ``part_mask_path`` (the
+    synthetic benchmark's part-label PNG: 0 background, ``1..P`` object
+    parts, e.g. 1 body, 2 head, 3 tail, 4 legs, 5 crest) into
+    ``gt_part_mask`` (``uint8`` ``(H, W)``, the labels unchanged, original
+    frame), which ``PackWSOLInputs`` packs and ``FAMMapMetric`` turns into
+    ``part_purity``, ``part_on_object`` and ``distinct_parts``. Like the
+    other masks it stays in the original frame: the ``WSOL*`` transforms
+    leave it alone and the metric warps it to the input frame (nearest)
+    with ``homography_matrix``. A sample without ``part_mask_path`` gets no
+    ``gt_part_mask``. To switch it on in a test pipeline, replace
+    ``dict(type='LoadWSOLMasks')`` with
+    ``dict(type='LoadWSOLMasks', with_part_masks=True)``.
+
+    Args:
+        with_part_masks (bool): Also load ``part_mask_path`` into
+            ``gt_part_mask``. Defaults to False.
     """
+
+    def __init__(self, with_part_masks: bool = False) -> None:
+        super().__init__()
+        self.with_part_masks = with_part_masks
 
     def transform(self, results: dict) -> dict:
         """Load the masks.
 
         Args:
             results (dict): Pipeline results with ``mask_paths`` or
-                ``mask_path`` and optionally ``ignore_path``.
+                ``mask_path``, optionally ``ignore_path`` and (with
+                ``with_part_masks``) ``part_mask_path``.
 
         Returns:
-            dict: ``results`` with ``gt_masks`` (and ``ignore_mask``).
+            dict: ``results`` with ``gt_masks`` (and ``ignore_mask``,
+            ``gt_part_mask``).
         """
+        shape = results.get('ori_shape')
+        shape = None if shape is None else tuple(shape[:2])
+        if self.with_part_masks and results.get('part_mask_path'):
+            results['gt_part_mask'] = _read_mask(results['part_mask_path'],
+                                                 shape, 'part mask')
+            shape = results['gt_part_mask'].shape
         paths = results.get('mask_paths')
         if paths is None and results.get('mask_path') is not None:
             paths = [results['mask_path']]
         if not paths:
             return results
-        shape = results.get('ori_shape')
-        shape = None if shape is None else tuple(shape[:2])
         masks = []
         for path in paths:
             masks.append(_read_mask(path, shape, 'mask') != 0)
@@ -63,3 +90,7 @@ class LoadWSOLMasks(BaseTransform):
             results['ignore_mask'] = _read_mask(ignore, shape,
                                                 'ignore mask') != 0
         return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}'
+                f'(with_part_masks={self.with_part_masks})')

@@ -295,7 +295,9 @@ def load_config(name: str, args: argparse.Namespace, work_dir: str,
     cfg.default_hooks.checkpoint = dict(
         type='CheckpointHook', interval=-1, save_last=True)
     if max_epochs is not None:
-        cfg.train_cfg.max_epochs = max_epochs
+        # the lr schedule (cosine end/T_max, milestones) follows
+        from fam_mm.utils.schedule import set_max_epochs
+        set_max_epochs(cfg, max_epochs)
     # no validation while training (mmengine would also validate after the
     # last epoch): the demo runs val and test itself at the end
     cfg.train_cfg.val_begin = 10**6

@@ -9,6 +9,7 @@ Examples:
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
@@ -17,6 +18,7 @@ from fam_mm.engine.hooks import use_rank_zero_logger
 from fam_mm.utils import (
     apply_cfg_options,
     check_init_checkpoints,
+    check_schedule,
     exit_after_distributed_run,
     run_tool,
     setup_cpu_distributed,
@@ -130,6 +132,16 @@ def merge_args(cfg: Config, args) -> Config:
     return cfg
 
 
+def _launcher_rank(launcher: str) -> int:
+    """This process' rank as its launcher set it (before mmengine's
+    ``init_dist`` has set ``RANK`` for slurm and mpi)."""
+    key = {
+        'slurm': 'SLURM_PROCID',
+        'mpi': 'OMPI_COMM_WORLD_RANK'
+    }.get(launcher, 'RANK')
+    return int(os.environ.get('RANK', os.environ.get(key, '0')))
+
+
 def main(argv=None):
     args = parse_args(argv)
     if not osp.isfile(args.config):
@@ -138,6 +150,12 @@ def main(argv=None):
     # before anything is built: an unreachable init_cfg URL fails here in
     # one line, not deep in weight initialisation
     check_init_checkpoints(cfg.model)
+    # an lr schedule that does not fit the run's length (e.g. after
+    # --cfg-options train_cfg.max_epochs=N with a cosine ending at the
+    # config's own max_epochs): say so once, and train anyway
+    if _launcher_rank(args.launcher) == 0:
+        for problem in check_schedule(cfg):
+            print(f'tools/train.py: warning: {problem}', file=sys.stderr)
     use_rank_zero_logger(cfg)
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)

@@ -65,7 +65,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=20)
     cfg.train_cfg.val_begin = 10**6
     if args.epochs is not None:
-        cfg.train_cfg.max_epochs = args.epochs
+        # the lr schedule (cosine end/T_max, milestones) follows
+        from fam_mm.utils.schedule import set_max_epochs
+        set_max_epochs(cfg, args.epochs)
     is_fam = cfg.model.head.type == 'FAMHead'
     if is_fam:
         cfg.model.head.return_part_maps = True

@@ -12,8 +12,13 @@ _base_ = [
 model = dict(
     backbone={{_base_.backbone}},
     head=dict(num_classes=8, in_channels={{_base_.feat_channels}}))
-# the same 6 epochs as fam_efficientnet-lite0_synthetic.py
+# the same 6 epochs as fam_efficientnet-lite0_synthetic.py, and the
+# schedule file's cosine over them (the list is replaced as a whole)
 train_cfg = dict(max_epochs=6)
+param_scheduler = [
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=6, T_max=6,
+         eta_min=1e-5),
+]
 
 data_preprocessor = dict(mean={{_base_.lite_mean}}, std={{_base_.lite_std}})
 val_evaluator = dict(

@@ -8,8 +8,18 @@ optim_wrapper = dict(
         'head': dict(lr_mult=10.0),
     }))
 
+# The cosine spans the whole run: end = T_max = train_cfg.max_epochs. A
+# child config that changes max_epochs overrides this list too (a list is
+# replaced, not merged); tools that change it call
+# fam_mm.utils.set_max_epochs, and tools/train.py warns when they differ.
 param_scheduler = [
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, eta_min=1e-5),
+    dict(
+        type='CosineAnnealingLR',
+        by_epoch=True,
+        begin=0,
+        end=8,
+        T_max=8,
+        eta_min=1e-5),
 ]
 
 train_cfg = dict(

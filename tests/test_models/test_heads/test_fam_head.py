@@ -198,3 +198,102 @@ def test_diversity_gradient_to_backbone_switch(to_backbone):
     assert (gx is not None and gx.abs().sum() > 0) == to_backbone
     gx_cls, = torch.autograd.grad(losses['loss_cls'], x)
     assert gx_cls.abs().sum() > 0
+
+
+# ---------------------------------------------------------------------------
+# classifier-first warm-up (fg_warmup_iters) and the lambda_spa ramp
+# ---------------------------------------------------------------------------
+def _warmup_head(**kwargs):
+    torch.manual_seed(0)
+    head = FAMHead(num_classes=3, in_channels=8, num_parts=3,
+                   loss_spa_weight=0.5, loss_div_weight=0.1, **kwargs)
+    head.init_weights()
+    return head.train()
+
+
+def _leaf_inputs(seed):
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.rand(2, 8, 4, 4, generator=gen).requires_grad_()
+    m = torch.rand(2, 1, 4, 4, generator=gen).requires_grad_()
+    return x, m
+
+
+@pytest.mark.parametrize('div_to_backbone', [True, False])
+def test_fg_warmup_keeps_every_loss_off_the_foreground_map(div_to_backbone):
+    head = _warmup_head(fg_warmup_iters=2,
+                        div_grad_to_backbone=div_to_backbone)
+    for it in range(4):
+        assert head.in_fg_warmup() == (it < 2)
+        x, m = _leaf_inputs(it)
+        losses = head.loss((x, m), _samples(2))
+        assert set(losses) == {'loss_cls', 'loss_spa', 'loss_div'}
+        sum(losses.values()).backward()
+        assert int(head.train_iters) == it + 1
+        # the classifier and the features learn from the first iteration
+        assert x.grad is not None and x.grad.abs().sum() > 0
+        assert head.fc.weight.grad.abs().sum() > 0
+        if it < 2:
+            assert m.grad is None, it
+            assert losses['loss_spa'].item() == 0.0
+        else:
+            assert m.grad is not None and m.grad.abs().sum() > 0, it
+            torch.testing.assert_close(losses['loss_spa'],
+                                       0.5 * m.abs().mean())
+        head.zero_grad()
+    assert not head.in_fg_warmup()
+
+
+def test_spa_ramp_after_the_warmup():
+    head = _warmup_head(fg_warmup_iters=2, spa_warmup_iters=4)
+    x, m = _leaf_inputs(0)
+    weights = []
+    for _ in range(8):
+        assert head.spa_weight() == pytest.approx(
+            [0, 0, 0.125, 0.25, 0.375, 0.5, 0.5, 0.5][len(weights)])
+        losses = head.loss((x, m), _samples(2))
+        weights.append(losses['loss_spa'].item() / m.abs().mean().item())
+    assert weights == pytest.approx(
+        [0, 0, 0.5 / 4, 0.5 * 2 / 4, 0.5 * 3 / 4, 0.5, 0.5, 0.5])
+    # the ramp alone (no warm-up) starts at once
+    ramp = _warmup_head(spa_warmup_iters=2)
+    assert not ramp.in_fg_warmup()
+    assert ramp.spa_weight() == pytest.approx(0.25)
+    # defaults: the paper (no warm-up, full weight from the start)
+    paper = _warmup_head()
+    assert not paper.in_fg_warmup() and paper.spa_weight() == 0.5
+
+
+def test_eval_loss_does_not_advance_the_warmup():
+    head = _warmup_head(fg_warmup_iters=2, spa_warmup_iters=4)
+    x, m = _leaf_inputs(0)
+    head.loss((x, m), _samples(2))
+    head.eval()
+    for _ in range(3):
+        head.loss((x, m), _samples(2))
+        head.predict((x, m), _samples(2))
+    assert int(head.train_iters) == 1
+    head.train()
+    head.loss((x, m), _samples(2))
+    assert int(head.train_iters) == 2
+
+
+def test_warmup_clock_is_saved_and_resumed():
+    head = _warmup_head(fg_warmup_iters=2, spa_warmup_iters=4)
+    x, m = _leaf_inputs(0)
+    for _ in range(3):  # two warm-up iterations, then lambda_spa / 4
+        head.loss((x, m), _samples(2))
+    state = head.state_dict()
+    assert 'train_iters' in state and int(state['train_iters']) == 3
+    resumed = _warmup_head(fg_warmup_iters=2, spa_warmup_iters=4)
+    assert int(resumed.train_iters) == 0
+    resumed.load_state_dict(state)
+    assert int(resumed.train_iters) == 3 and not resumed.in_fg_warmup()
+    losses = resumed.loss((x, m), _samples(2))
+    torch.testing.assert_close(losses['loss_spa'],
+                               0.5 * 2 / 4 * m.abs().mean())
+
+
+@pytest.mark.parametrize('key', ['fg_warmup_iters', 'spa_warmup_iters'])
+def test_negative_warmup_raises(key):
+    with pytest.raises(ValueError, match=key):
+        FAMHead(num_classes=2, in_channels=4, **{key: -1})

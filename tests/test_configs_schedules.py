@@ -443,7 +443,10 @@ class _Stop(Exception):
 
 @pytest.mark.parametrize('options,warnings', [
     ([], []),
-    (['train_cfg.max_epochs=2'], [
+    # apply_cfg_options moves the cosine with the run length
+    (['train_cfg.max_epochs=2'], []),
+    # ... unless the options also set the scheduler: the user's, left alone
+    (['train_cfg.max_epochs=2', 'param_scheduler.0.eta_min=1e-5'], [
         'tools/train.py: warning: param_scheduler[0] (CosineAnnealingLR) '
         'ends at epoch 8 but train_cfg.max_epochs is 2: the lr never '
         'reaches eta_min; set end=T_max=2 (or use '

@@ -151,8 +151,8 @@ def main(argv=None):
     # one line, not deep in weight initialisation
     check_init_checkpoints(cfg.model)
     # an lr schedule that does not fit the run's length (e.g. after
-    # --cfg-options train_cfg.max_epochs=N with a cosine ending at the
-    # config's own max_epochs): say so once, and train anyway
+    # --cfg-options train_cfg.max_epochs=N that also sets param_scheduler,
+    # which apply_cfg_options leaves alone): say so once, and train anyway
     if _launcher_rank(args.launcher) == 0:
         for problem in check_schedule(cfg):
             print(f'tools/train.py: warning: {problem}', file=sys.stderr)

@@ -4,6 +4,7 @@ Each failure is a :class:`InputError` with a one-line message naming the
 config key, file or URL at fault; ``tools/train.py`` and ``tools/test.py``
 print it as one line (no traceback).
 """
+import copy
 import os.path as osp
 import socket
 import urllib.error
@@ -12,6 +13,8 @@ import urllib.request
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import torch
+
+from .schedule import set_max_epochs
 
 URL_PREFIXES = ('http://', 'https://')
 DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -107,7 +110,13 @@ def apply_cfg_options(cfg, cfg_options: Optional[Dict[str, Any]],
 
     A ``data_root`` key among the options is handled as ``--data-root``
     (:func:`set_data_root`), since merging the variable alone moves nothing;
-    the other options are merged as usual.
+    the other options are merged as usual. When they change
+    ``train_cfg.max_epochs`` and set no ``param_scheduler``, the schedule
+    moves with the run length (:func:`~fam_mm.utils.set_max_epochs`: a
+    cosine whose ``end``/``T_max`` was the old ``max_epochs`` ends at the new
+    one), as the configs' explicit ``end`` would otherwise stop the lr
+    early; what still does not fit is left to
+    :func:`~fam_mm.utils.check_schedule`.
 
     Args:
         cfg (mmengine.Config): The config, changed in place.
@@ -129,7 +138,36 @@ def apply_cfg_options(cfg, cfg_options: Optional[Dict[str, Any]],
         # the dataset configs copied `data_root` when the file was parsed
         set_data_root(cfg, data_root)
     if options:
+        old_epochs = _train_max_epochs(cfg)
         cfg.merge_from_dict(options)
+        new_epochs = _train_max_epochs(cfg)
+        if old_epochs is not None and new_epochs is not None \
+                and new_epochs != old_epochs and not any(
+                    key == 'param_scheduler'
+                    or key.startswith('param_scheduler.')
+                    for key in options):
+            _move_schedule(cfg, old_epochs, new_epochs)
+
+
+def _train_max_epochs(cfg) -> Any:
+    train_cfg = cfg.get('train_cfg')
+    return train_cfg.get('max_epochs') if isinstance(train_cfg,
+                                                     dict) else None
+
+
+def _move_schedule(cfg, old_epochs: Any, new_epochs: Any) -> None:
+    """Rescale the schedulers that ended at ``old_epochs`` to end at
+    ``new_epochs`` (``cfg.train_cfg.max_epochs``, already set). Where
+    :func:`set_max_epochs` refuses (not a positive integer, a scheduler
+    that would begin after the new end) the config is left as merged."""
+    saved = copy.deepcopy(cfg.get('param_scheduler'))
+    cfg.train_cfg.max_epochs = old_epochs
+    try:
+        set_max_epochs(cfg, new_epochs)
+    except ValueError:
+        cfg.train_cfg.max_epochs = new_epochs
+        if saved is not None:
+            cfg.param_scheduler = saved
 
 
 # ---------------------------------------------------------------------------

@@ -9,9 +9,13 @@ run stops the cosine early (the lr never gets near ``eta_min``); and in a
 shortened step recipe the milestones (60 and 90 of 100 epochs) never come.
 
 * :func:`set_max_epochs` changes the run length and moves the schedule with
-  it (``tools/demo.py --epochs``, the studies in ``tools/analysis_tools``).
+  it (``tools/demo.py --epochs``, the studies in ``tools/analysis_tools``,
+  and ``--cfg-options train_cfg.max_epochs=N`` of ``tools/train.py`` and
+  ``tools/test.py`` through ``apply_cfg_options`` unless the same options
+  set ``param_scheduler``).
 * :func:`check_schedule` lists what does not fit (``tools/train.py`` prints
-  each as a warning, e.g. after ``--cfg-options train_cfg.max_epochs=2``).
+  each as a warning, e.g. after ``--cfg-options train_cfg.max_epochs=2
+  param_scheduler.0.eta_min=0``).
 
 Both read (and :func:`set_max_epochs` changes) only plain config dicts; no
 scheduler is built.

@@ -93,6 +93,79 @@ def test_apply_cfg_options_data_root_and_other_keys():
         apply_cfg_options(cfg, {'data_root': '/a'}, data_root='/b')
 
 
+def test_apply_cfg_options_max_epochs_moves_the_cosine():
+    """``train_cfg.max_epochs`` among the options moves a cosine that
+    ended at the old run length (its explicit end = T_max would otherwise
+    stop the lr early); a ``param_scheduler`` given in the same options is
+    the user's and stays as given."""
+    from fam_mm.utils import check_schedule
+    cfg = _cfg('fam_efficientnet-lite0_synthetic.py')
+    sched = cfg.param_scheduler[0]
+    assert (cfg.train_cfg.max_epochs, sched.end, sched.T_max) == (6, 6, 6)
+    apply_cfg_options(cfg, {'train_cfg.max_epochs': 2})
+    sched = cfg.param_scheduler[0]
+    assert cfg.train_cfg.max_epochs == 2
+    assert (sched.begin, sched.end, sched.T_max) == (0, 2, 2)
+    assert sched.eta_min == 1e-5
+    assert check_schedule(cfg) == []
+    # the same through a whole train_cfg dict, and back up
+    apply_cfg_options(cfg, {'train_cfg': dict(max_epochs=5)})
+    assert (cfg.param_scheduler[0].end, cfg.param_scheduler[0].T_max) == \
+        (5, 5)
+    # options that leave max_epochs alone leave the schedule alone
+    apply_cfg_options(cfg, {'train_cfg.max_epochs': 5,
+                            'train_cfg.val_interval': 1})
+    assert cfg.param_scheduler[0].end == 5
+    # an explicit scheduler in the same options is left alone
+    cfg = _cfg('fam_efficientnet-lite0_synthetic.py')
+    mine = [dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=6,
+                 T_max=6, eta_min=0.0)]
+    apply_cfg_options(cfg, {'train_cfg.max_epochs': 2,
+                            'param_scheduler': mine})
+    assert cfg.train_cfg.max_epochs == 2
+    assert (cfg.param_scheduler[0].end, cfg.param_scheduler[0].T_max) == \
+        (6, 6)
+    cfg = _cfg('fam_efficientnet-lite0_synthetic.py')
+    apply_cfg_options(cfg, {'train_cfg.max_epochs': 2,
+                            'param_scheduler.0.eta_min': 0.0})
+    assert (cfg.param_scheduler[0].end, cfg.param_scheduler[0].eta_min) == \
+        (6, 0.0)
+
+
+def test_apply_cfg_options_max_epochs_leaves_what_cannot_move():
+    """When a scheduler would begin after the new end, the schedule is left
+    as configured, all of it (tools/train.py's check_schedule warns about
+    it); schedulers ending elsewhere never move."""
+    cfg = Config(
+        dict(
+            param_scheduler=[
+                dict(type='LinearLR', by_epoch=True, begin=0, end=10,
+                     start_factor=0.1),
+                dict(type='CosineAnnealingLR', by_epoch=True, begin=4,
+                     end=10, T_max=6),
+            ],
+            train_cfg=dict(max_epochs=10)))
+    apply_cfg_options(cfg, {'train_cfg.max_epochs': 3})
+    assert cfg.train_cfg.max_epochs == 3
+    # not half-moved: the first one ended at 10 too
+    assert [(s.begin, s.end) for s in cfg.param_scheduler] == [(0, 10),
+                                                                (4, 10)]
+    assert cfg.param_scheduler[1].T_max == 6
+    # from 10 to 8 both fit: both move; a warm-up ending at 2 does not
+    cfg.train_cfg.max_epochs = 10
+    cfg.param_scheduler.insert(
+        0, dict(type='LinearLR', by_epoch=True, begin=0, end=2))
+    apply_cfg_options(cfg, {'train_cfg.max_epochs': 8})
+    assert [(s.begin, s.end, s.get('T_max')) for s in cfg.param_scheduler
+            ] == [(0, 2, None), (0, 8, None), (4, 8, 4)]
+    # no max_epochs before (iteration-based run): nothing to move from
+    cfg = Config(dict(param_scheduler=[dict(type='CosineAnnealingLR',
+                                            by_epoch=True, end=8, T_max=8)],
+                      train_cfg=dict(max_iters=100)))
+    apply_cfg_options(cfg, {'train_cfg.max_epochs': 2})
+    assert cfg.param_scheduler[0].end == 8
+
+
 def _model(checkpoint):
     return dict(
         type='ImageClassifier',

@@ -58,13 +58,75 @@ PART_LABELS = {
     'crest': 5,
 }
 
+#: Part attributes of the fine-grained variant: per part, its two values.
+#: A class is a combination of one value per part (see
+#: :func:`finegrained_attributes`).
+FINEGRAINED_ATTRIBUTES: Tuple[Tuple[str, Tuple[str, str]], ...] = (
+    ('crest', ('blue', 'magenta')),
+    ('body', ('spotted', 'striped')),
+    ('tail', ('black-banded', 'white-banded')),
+    ('legs', ('dark', 'pale')),
+)
+MAX_FINEGRAINED_CLASSES = 1 << len(FINEGRAINED_ATTRIBUTES)
+
 SPLIT_CODES = {'train': 0, 'val': 1, 'test': 2}
 _SHIFT = 4  # sub-pixel bits for cv2 drawing
 _ORANGE_BAND = (0.02, 0.13)  # hues reserved for the creatures
 
 
-def class_names(num_classes: int) -> List[str]:
-    """Names ``<colour>_<shape>`` of the first ``num_classes`` classes."""
+def finegrained_attributes(label: int) -> Dict[str, int]:
+    """Attribute values (0 or 1 per part) of a fine-grained class.
+
+    The classes are the 4-bit words over (crest colour, body pattern, tail
+    band, leg colour), even-parity words first: the first 8 classes are the
+    even-parity words, so any two of them differ in at least two parts.
+    No single part names a class (each value is shared by half of the
+    classes) and no two parts do either: a classifier has to read three
+    of the four parts, as a CUB species is told by a combination of
+    plumage, bill and leg attributes over the whole bird.
+
+    Args:
+        label (int): Class index in ``[0, 16)``.
+
+    Returns:
+        dict: ``{'crest': 0|1, 'body': 0|1, 'tail': 0|1, 'legs': 0|1}``.
+    """
+    if not 0 <= label < MAX_FINEGRAINED_CLASSES:
+        raise ValueError(f'fine-grained label must be in [0, '
+                         f'{MAX_FINEGRAINED_CLASSES}), got {label}')
+    words = sorted(range(MAX_FINEGRAINED_CLASSES),
+                   key=lambda w: (bin(w).count('1') % 2, w))
+    word = words[label]
+    return {
+        name: (word >> (len(FINEGRAINED_ATTRIBUTES) - 1 - i)) & 1
+        for i, (name, _) in enumerate(FINEGRAINED_ATTRIBUTES)
+    }
+
+
+def finegrained_class_names(num_classes: int) -> List[str]:
+    """Names ``<crest>_<body>_<tail>_<legs>`` of the fine-grained classes,
+    e.g. ``'blue-crest_spotted_black-banded-tail_dark-legs'``."""
+    if not 2 <= num_classes <= MAX_FINEGRAINED_CLASSES:
+        raise ValueError('num_classes must be in [2, '
+                         f'{MAX_FINEGRAINED_CLASSES}] for the fine-grained '
+                         f'variant, got {num_classes}')
+    names = []
+    for label in range(num_classes):
+        attrs = finegrained_attributes(label)
+        values = {
+            name: options[attrs[name]]
+            for name, options in FINEGRAINED_ATTRIBUTES
+        }
+        names.append(f'{values["crest"]}-crest_{values["body"]}_'
+                     f'{values["tail"]}-tail_{values["legs"]}-legs')
+    return names
+
+
+def class_names(num_classes: int, fine_grained: bool = False) -> List[str]:
+    """Names of the first ``num_classes`` classes: ``<colour>_<shape>`` of
+    the crest, or those of :func:`finegrained_class_names`."""
+    if fine_grained:
+        return finegrained_class_names(num_classes)
     if not 2 <= num_classes <= MAX_CLASSES:
         raise ValueError(
             f'num_classes must be in [2, {MAX_CLASSES}], got {num_classes}')
@@ -288,31 +350,46 @@ def _transform(points: np.ndarray, flip: bool, angle: float,
 def _draw_object(rng, img, instance_mask, part_mask, instance_id, label,
                  placed: List[Tuple[float, float, float, float]],
                  scale_range: Tuple[float, float],
-                 skin_cue: bool = False) -> bool:
+                 skin_cue: bool = False,
+                 fine_grained: bool = False) -> bool:
     """Draw one creature where it fits; returns False if no place found.
 
     With ``skin_cue`` the spots of the body, head and tail take the hue of
     the class's crest (dark, half saturated) instead of dark brown: the
     class is then also written, more faintly, all over the creature.
+
+    With ``fine_grained`` the class is the combination of part attributes
+    of :func:`finegrained_attributes` (crest colour, body pattern, tail
+    bands, leg colour); the crest shape is drawn per image (within-class
+    variation), the creature keeps a margin of 6% of the short image side
+    from the borders and may be rotated by up to 30 degrees.
     """
     h, w = img.shape[:2]
-    crest_shape = CREST_SHAPES[label // len(CREST_COLOURS)]
-    crest_hsv = CREST_COLOURS[label % len(CREST_COLOURS)][1]
+    if fine_grained:
+        attrs = finegrained_attributes(label)
+        crest_shape = CREST_SHAPES[int(rng.integers(0, len(CREST_SHAPES)))]
+        crest_hsv = (CREST_COLOURS[0][1] if attrs['crest'] == 0 else
+                     CREST_COLOURS[2][1])
+        max_angle, margin = 30.0, 0.06 * min(h, w)
+    else:
+        crest_shape = CREST_SHAPES[label // len(CREST_COLOURS)]
+        crest_hsv = CREST_COLOURS[label % len(CREST_COLOURS)][1]
+        max_angle, margin = 20.0, 0.0
     legs = int(rng.choice([2, 4]))
     flip = bool(rng.integers(0, 2))
-    angle = math.radians(rng.uniform(-20, 20))
+    angle = math.radians(rng.uniform(-max_angle, max_angle))
     for _ in range(20):
         length = rng.uniform(*scale_range) * min(h, w)
         parts, eye = _object_geometry(rng, length, crest_shape, legs)
         every = np.concatenate([p for ps in parts.values() for p in ps])
         every = _transform(every, flip, angle, np.zeros(2))
         lo, hi = every.min(0), every.max(0)
-        room = np.array([w, h]) - (hi - lo) - 4
+        room = np.array([w, h]) - (hi - lo) - 4 - 2 * margin
         if (room <= 0).any():
             scale_range = (scale_range[0] * 0.85, scale_range[1] * 0.85)
             continue
         centre = np.array([rng.uniform(0, room[0]),
-                           rng.uniform(0, room[1])]) + 2 - lo
+                           rng.uniform(0, room[1])]) + 2 + margin - lo
         box = (*(lo + centre), *(hi + centre))
         if any(box[0] < b[2] + 3 and b[0] < box[2] + 3 and box[1] < b[3] +
                3 and b[1] < box[3] + 3 for b in placed):
@@ -362,11 +439,21 @@ def _draw_object(rng, img, instance_mask, part_mask, instance_id, label,
     else:
         layer[spots.astype(bool)] = skin * 0.35
     legs_colour = skin * 0.7
+    if fine_grained:
+        to_window = np.array([window[1].start, window[0].start])
+        layer, legs_colour = _finegrained_skin(
+            rng, attrs, skin, layer, spots.astype(bool), masks, window,
+            lambda poly: _transform(poly, flip, angle, centre) - to_window,
+            length)
     crest_colour = _bgr(crest_hsv[0] + rng.uniform(-0.015, 0.015),
                         crest_hsv[1], crest_hsv[2] * rng.uniform(0.9, 1.0))
 
     body_like = masks['body'] | masks['head'] | masks['tail']
-    img[masks['legs']] = legs_colour
+    if isinstance(legs_colour, np.ndarray) and legs_colour.ndim == 3:
+        img[window][masks['legs'][window]] = \
+            legs_colour[masks['legs'][window]]
+    else:
+        img[masks['legs']] = legs_colour
     img[window][body_like[window]] = layer[body_like[window]]
     img[masks['crest']] = crest_colour
     eye_mask = np.zeros((h, w), dtype=np.uint8)
@@ -383,6 +470,66 @@ def _draw_object(rng, img, instance_mask, part_mask, instance_id, label,
     for name in ('legs', 'tail', 'body', 'head', 'crest'):
         part_mask[masks[name]] = PART_LABELS[name]
     return True
+
+
+def _bands(length: float, x_from: float, x_to: float, period: float,
+           width: float) -> List[np.ndarray]:
+    """Transverse strips ``[x, x + width]`` (creature frame) every
+    ``period`` between ``x_from`` and ``x_to``, tall enough to cross any
+    part."""
+    tall = length
+    return [
+        np.array([[x, -tall], [x + width, -tall], [x + width, tall],
+                  [x, tall]])
+        for x in np.arange(x_from, x_to - width * 0.5, period)
+    ]
+
+
+def _finegrained_skin(rng, attrs: Dict[str, int], skin: np.ndarray,
+                      layer: np.ndarray, spots: np.ndarray,
+                      masks: Dict[str, np.ndarray],
+                      window: Tuple[slice, slice], to_window,
+                      length: float) -> Tuple[np.ndarray, np.ndarray]:
+    """Skin and leg colours of a fine-grained creature (in its window).
+
+    * body: dark spots (``spotted``) or dark transverse stripes
+      (``striped``); the head keeps its plain spots-free skin and the eye,
+      so it is shared by every class;
+    * tail: three transverse bands, near-black or near-white;
+    * legs: dark brown or pale cream.
+
+    Returns:
+        tuple: The skin layer of the window and the legs' colour layer.
+    """
+    win_h, win_w = layer.shape[:2]
+    out = np.empty_like(layer)
+    out[:] = skin
+    out += _smooth_noise(rng, win_h, win_w, 4) * 8
+    body = masks['body'][window]
+    dark = skin * rng.uniform(0.25, 0.4)
+    if attrs['body'] == 0:
+        out[spots & body] = dark
+    else:
+        stripes = np.zeros((win_h, win_w), dtype=np.uint8)
+        period = rng.uniform(0.085, 0.11) * length
+        for poly in _bands(length, -0.3 * length + rng.uniform(0, period),
+                           0.3 * length, period, 0.45 * period):
+            _fill(stripes, to_window(poly))
+        out[stripes.astype(bool) & body] = dark
+    tail = masks['tail'][window]
+    bands = np.zeros((win_h, win_w), dtype=np.uint8)
+    for poly in _bands(length, -0.5 * length, -0.26 * length,
+                       0.08 * length, 0.04 * length):
+        _fill(bands, to_window(poly))
+    band_value = rng.uniform(0.08, 0.18) if attrs['tail'] == 0 else \
+        rng.uniform(0.9, 1.0)
+    out[bands.astype(bool) & tail] = _bgr(
+        rng.uniform(0, 1), rng.uniform(0.0, 0.08), band_value)
+    legs = np.empty_like(layer)
+    legs[:] = skin * rng.uniform(0.35, 0.5) if attrs['legs'] == 0 else \
+        _bgr(rng.uniform(0.09, 0.13), rng.uniform(0.15, 0.3),
+             rng.uniform(0.9, 1.0))
+    return out, legs
 
 
 def mask_to_boxes(instance_mask: np.ndarray, num: int) -> np.ndarray:
@@ -411,6 +558,7 @@ def draw_sample(
     multi_object_prob: float = 0.15,
     scale_range: Tuple[float, float] = (0.4, 0.95),
     skin_cue: bool = False,
+    fine_grained: bool = False,
 ) -> dict:
     """Draw one image of the benchmark.
 
@@ -430,12 +578,19 @@ def draw_sample(
             the whole bird) that class evidence is spread over the object,
             not confined to one small part. False (the reference benchmark)
             draws exactly what it always drew.
+        fine_grained (bool): The fine-grained variant: ``label`` is a
+            combination of part attributes (:func:`finegrained_attributes`),
+            the crest shape varies within a class, creatures keep a margin
+            from the image borders. Excludes ``skin_cue``.
 
     Returns:
         dict: ``img`` (uint8 BGR ``(H, W, 3)``), ``instance_mask`` (uint8,
         0 = background, k = k-th creature), ``part_mask`` (uint8, see
         :data:`PART_LABELS`) and ``boxes`` (float32 ``(n, 4)``).
     """
+    if skin_cue and fine_grained:
+        raise ValueError('skin_cue and fine_grained are two variants of the '
+                         'benchmark: choose one')
     rng = np.random.default_rng([seed, SPLIT_CODES[split], index])
     w, h = (
         int(v) for v in rng.integers(size_range[0], size_range[1] + 1, size=2))
@@ -450,7 +605,8 @@ def draw_sample(
         scales = scale_range if wanted == 1 else (scale_range[0] * 0.8,
                                                   scale_range[1] * 0.55)
         if _draw_object(rng, img, instance_mask, part_mask, num + 1, label,
-                        placed, scales, skin_cue=skin_cue):
+                        placed, scales, skin_cue=skin_cue,
+                        fine_grained=fine_grained):
             num += 1
     if num == 0:  # cannot happen with sane ranges; keep the contract anyway
         raise RuntimeError(f'no room for an object in {split}/{index}')

@@ -67,7 +67,11 @@ DEFAULT_PARAMS = dict(
     # False: the reference benchmark (class only on the crest); True: the
     # richer variant with the class also on the skin (see draw_sample)
     skin_cue=False,
+    # True: the fine-grained variant (the class is a combination of part
+    # attributes over the whole creature, see finegrained_attributes)
+    fine_grained=False,
 )
+_FLAGS = ('skin_cue', 'fine_grained')
 
 
 def synthetic_params(**overrides) -> Dict:
@@ -79,13 +83,18 @@ def synthetic_params(**overrides) -> Dict:
     params = dict(DEFAULT_PARAMS, **overrides)
     params['multi_object_prob'] = float(params['multi_object_prob'])
     for key in DEFAULT_PARAMS:
-        if key not in ('multi_object_prob', 'skin_cue'):
+        if key != 'multi_object_prob' and key not in _FLAGS:
             params[key] = int(params[key])
     # recorded only when on, so reference benchmarks generated before the
-    # option existed stay up to date
-    if params.pop('skin_cue'):
-        params['skin_cue'] = True
-    class_names(params['num_classes'])  # validates the range
+    # options existed stay up to date
+    for flag in _FLAGS:
+        if params.pop(flag):
+            params[flag] = True
+    if params.get('skin_cue') and params.get('fine_grained'):
+        raise ValueError('skin_cue and fine_grained are two variants of the '
+                         'benchmark: choose one')
+    # validates the range
+    class_names(params['num_classes'], params.get('fine_grained', False))
     if not 32 <= params['min_size'] <= params['max_size']:
         raise ValueError('need 32 <= min_size <= max_size, got '
                          f'{params["min_size"]}, {params["max_size"]}')
@@ -149,7 +158,8 @@ def _write_split(out_dir: str, split: str, params: Dict) -> int:
             label,
             size_range=(params['min_size'], params['max_size']),
             multi_object_prob=params['multi_object_prob'],
-            skin_cue=params.get('skin_cue', False))
+            skin_cue=params.get('skin_cue', False),
+            fine_grained=params.get('fine_grained', False))
         image_id = f'{split}/{split}_{index:05d}.jpg'
         mask_id = mask_name(image_id)
         cv2.imwrite(
@@ -211,7 +221,7 @@ def generate_synthetic_wsol(data_root: str = 'data/synthetic_wsol',
         **params: Overrides of :data:`DEFAULT_PARAMS` (``seed``,
             ``num_classes``, ``num_train``, ``num_val``, ``num_test``,
             ``min_size``, ``max_size``, ``multi_object_prob``,
-            ``skin_cue``).
+            ``skin_cue``, ``fine_grained``).
 
     Returns:
         dict: The content of ``meta.json``.
@@ -241,7 +251,8 @@ def generate_synthetic_wsol(data_root: str = 'data/synthetic_wsol',
             counts[split] = dict(
                 images=params[f'num_{split}'],
                 boxes=_write_split(tmp, split, params))
-        names = class_names(params['num_classes'])
+        names = class_names(params['num_classes'],
+                            params.get('fine_grained', False))
         with open(osp.join(tmp, 'metadata', 'classes.txt'), 'w') as f:
             f.write('\n'.join(names) + '\n')
         meta = dict(
@@ -291,6 +302,12 @@ class SyntheticWSOL(WSOLMetadataDataset):
             the creature's skin (spots in the crest's hue), as class
             evidence is spread over the object in real fine-grained data.
             Defaults to False (the reference benchmark).
+        fine_grained (bool): The fine-grained variant, modelled on CUB: a
+            class is a combination of part attributes (crest colour, body
+            pattern, tail bands, leg colour; up to 16 classes, the first 8
+            differ pairwise in at least two parts), so no single part names
+            it; the crest shape varies within a class, creatures keep a
+            margin from the borders. Defaults to False.
         **kwargs: Other arguments of :class:`WSOLMetadataDataset` and
             :class:`mmpretrain.datasets.BaseDataset` (``pipeline``,
             ``test_mode``, ``annotation_only``, ...).
@@ -308,6 +325,7 @@ class SyntheticWSOL(WSOLMetadataDataset):
                  max_size: int = 160,
                  multi_object_prob: float = 0.15,
                  skin_cue: bool = False,
+                 fine_grained: bool = False,
                  **kwargs) -> None:
         if split not in SPLITS:
             raise ValueError(f'split must be one of {SPLITS}, got {split!r}')
@@ -321,7 +339,8 @@ class SyntheticWSOL(WSOLMetadataDataset):
             min_size=min_size,
             max_size=max_size,
             multi_object_prob=multi_object_prob,
-            skin_cue=skin_cue)
+            skin_cue=skin_cue,
+            fine_grained=fine_grained)
         kwargs.setdefault('data_prefix', dict(img_path='images'))
         super().__init__(
             data_root=data_root,

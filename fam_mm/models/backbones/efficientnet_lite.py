@@ -10,6 +10,8 @@ from mmengine.utils.dl_utils.parrots_wrapper import _BatchNorm
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from mmpretrain.registry import MODELS
 
+from .extra_convs import make_extra_convs
+
 # The seven MBConv stages of EfficientNet-B0, shared by every Lite variant:
 # (kernel size, stride, expand ratio, out channels, repeats)
 _B0_STAGES = (
@@ -221,6 +223,18 @@ class EfficientNetLite(BaseBackbone):
             stride 16 or 32): the choice for localization (the WSOL configs
             use it); ImageNet predictions stay right (see the tests).
             :attr:`map_offset` holds the residual shift.
+        extra_channels (Sequence[int]): Output channels of new stride-1
+            ``3x3`` conv + ReLU layers appended after the last output layer
+            (:func:`make_extra_convs`, He initialised, not in the
+            checkpoint), as the WSOL VGG16 has ``conv6``. A truncated
+            network ends on a stage's linear projection (no activation:
+            about half of its values are negative); these layers give the
+            heads post-activation features like the paper's backbones.
+            Only with a single entry in ``out_indices``. Defaults to ``()``.
+        extra_norm_cfg (dict, optional): Normalization of the extra convs
+            (e.g. ``dict(type='BN')``): keeps the new features at unit
+            scale, so a fresh head's first SGD steps do not overshoot.
+            Defaults to None (conv with bias, no norm).
         init_cfg (dict | list[dict], optional): Initialization config.
     """
 
@@ -232,6 +246,8 @@ class EfficientNetLite(BaseBackbone):
                  norm_eval: bool = False,
                  drop_path_rate: float = 0.0,
                  padding: str = 'tf',
+                 extra_channels: Sequence[int] = (),
+                 extra_norm_cfg: Optional[dict] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if arch not in ARCH_SETTINGS:
@@ -286,6 +302,13 @@ class EfficientNetLite(BaseBackbone):
             if len(_B0_STAGES) in self.out_indices else None
         self.out_channels = _HEAD_CHANNELS if self.conv_head is not None \
             else in_channels
+        if extra_channels and len(self.out_indices) != 1:
+            raise ValueError('extra_channels needs a single entry in '
+                             f'out_indices, got {self.out_indices}')
+        self.extra_convs = make_extra_convs(
+            self.out_channels, tuple(extra_channels), norm_cfg=extra_norm_cfg)
+        if self.extra_convs is not None:
+            self.out_channels = int(extra_channels[-1])
         self.padding = padding
         self.map_offset = self._place_padding(padding)
         self._freeze_stages()
@@ -321,6 +344,8 @@ class EfficientNetLite(BaseBackbone):
         line) instead of being reported as unexpected keys one by one.
         """
         cfg = self.init_cfg
+        if self.extra_convs is not None:
+            self.extra_convs.init_weights()  # new layers: He init
         if not (isinstance(cfg, dict) and cfg.get('type') == 'Pretrained'):
             super().init_weights()
             return
@@ -336,14 +361,18 @@ class EfficientNetLite(BaseBackbone):
         else:
             state = _load_checkpoint(cfg['checkpoint'], map_location='cpu')
             state = state.get('state_dict', state)
-        own = self.state_dict()
+        own = {
+            k: v
+            for k, v in self.state_dict().items()
+            if not k.startswith('extra_convs.')
+        }
         used = {k: v for k, v in state.items() if k in own}
         missing = sorted(set(own) - set(used))
         if missing:
             raise KeyError(f'{cfg["checkpoint"]} has no weights for '
                            f'{len(missing)} layers of EfficientNetLite('
                            f'{self.arch!r}), e.g. {missing[:3]}')
-        self.load_state_dict(used, strict=True)
+        self.load_state_dict(used, strict=self.extra_convs is None)
         skipped = len(state) - len(used)
         print_log(
             f'EfficientNetLite({self.arch!r}): loaded {len(used)} tensors '
@@ -362,6 +391,8 @@ class EfficientNetLite(BaseBackbone):
                 outs.append(x)
         if self.conv_head is not None:
             outs.append(self.conv_head(x))
+        if self.extra_convs is not None:
+            outs[-1] = self.extra_convs(outs[-1])
         return tuple(outs)
 
     def _freeze_stages(self) -> None:

@@ -304,7 +304,16 @@ def check_checkpoint_fits(model: torch.nn.Module, checkpoint: str,
             raise InputError(
                 f'{checkpoint} does not fit {config}: {name} is {got} in the '
                 f'checkpoint, {want} in the model{hint}')
-    missing = [name for name in expected if name not in state]
+    # state a module can do without (it fills it in when loading), e.g.
+    # FAMHead's warm-up clock in checkpoints written before it existed
+    optional = {
+        f'{prefix}.{key}' if prefix else key
+        for prefix, module in model.named_modules()
+        for key in getattr(module, 'optional_state_keys', ())
+    }
+    missing = [
+        name for name in expected if name not in state and name not in optional
+    ]
     if missing:
         raise InputError(
             f'{checkpoint} does not fit {config}: {len(missing)} of the '

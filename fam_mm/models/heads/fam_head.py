@@ -87,6 +87,22 @@ class FAMHead(BaseWSOLHead):
             synthetic benchmark with a strong diversity weight (see
             docs/design.md): with the gradient the parts are made to differ
             by distorting the features, and classification learns slowly.
+        fg_warmup_iters (int): Classifier first: for the first
+            ``fg_warmup_iters`` training iterations the foreground map is
+            detached (no loss reaches the neck) and the sparsity loss is
+            off. While the classifier is at chance, cross-entropy lowers its
+            loss by shrinking every feature, so its gradient pushes ``M``
+            down everywhere; on post-activation (non-negative) features
+            every memory value moves the same way and ``M`` collapses to 0
+            within a few iterations, where the sigmoid saturates and it
+            stays (measured: ``tools/analysis_tools/fam_dynamics.py``).
+            Once the classifier beats chance the same gradient holds ``M``
+            up where the class evidence is (section 3.3's argument). The
+            iterations are counted by the head in a buffer, so a resumed
+            run continues the warm-up. Defaults to 0 (off, the paper).
+        spa_warmup_iters (int): After ``fg_warmup_iters``, ramp
+            ``lambda_spa`` linearly from 0 to its value over this many
+            iterations. Defaults to 0.
         loss (dict): Classification loss config. Defaults to
             ``dict(type='CrossEntropyLoss', loss_weight=1.0)``.
         topk (int | tuple[int]): Top-k accuracy for ``cal_acc``.
@@ -110,6 +126,8 @@ class FAMHead(BaseWSOLHead):
                  return_part_maps: bool = False,
                  part_pooling: str = 'feature',
                  div_grad_to_backbone: bool = True,
+                 fg_warmup_iters: int = 0,
+                 spa_warmup_iters: int = 0,
                  init_cfg: Optional[Union[dict, List[dict]]] = [
                      dict(type='Normal', layer='Linear', std=0.01),
                      dict(
@@ -137,6 +155,15 @@ class FAMHead(BaseWSOLHead):
                              f'got {part_pooling!r}')
         self.part_pooling = part_pooling
         self.div_grad_to_backbone = div_grad_to_backbone
+        for name, value in (('fg_warmup_iters', fg_warmup_iters),
+                            ('spa_warmup_iters', spa_warmup_iters)):
+            if value < 0:
+                raise ValueError(f'{name}={value} must be >= 0')
+        self.fg_warmup_iters = fg_warmup_iters
+        self.spa_warmup_iters = spa_warmup_iters
+        # training iterations seen by loss(): the warm-ups' clock
+        self.register_buffer(
+            'train_iters', torch.zeros((), dtype=torch.long), persistent=True)
         # f(.|theta): part discovery, a 1x1 conv + sigmoid (eq. 6)
         self.part_conv = nn.Conv2d(in_channels, num_parts, kernel_size=1)
         # g(.|phi): importance prediction, a linear layer + softmax (eq. 9)
@@ -195,6 +222,31 @@ class FAMHead(BaseWSOLHead):
             part_feats=part_feats,
             obj_feat=obj)
 
+    #: State that checkpoints written before it existed lack; loading one
+    #: keeps the head's own value (see ``check_checkpoint_fits``).
+    optional_state_keys = ('train_iters', )
+
+    def _load_from_state_dict(self, state_dict, prefix, *args,
+                              **kwargs) -> None:
+        for key in self.optional_state_keys:
+            state_dict.setdefault(prefix + key, getattr(self, key).clone())
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def in_fg_warmup(self) -> bool:
+        """Whether training is in the classifier-first warm-up."""
+        return int(self.train_iters) < self.fg_warmup_iters
+
+    def spa_weight(self) -> float:
+        """``lambda_spa`` in force: 0 during the classifier-first warm-up,
+        then ramped up over ``spa_warmup_iters``."""
+        done = int(self.train_iters) - self.fg_warmup_iters
+        if done < 0:
+            return 0.0
+        if self.spa_warmup_iters <= 0:
+            return self.loss_spa_weight
+        ramp = min(1.0, (done + 1) / self.spa_warmup_iters)
+        return self.loss_spa_weight * ramp
+
     def _diversity_part_feats(self, feats,
                               out: Dict[str, torch.Tensor]) -> torch.Tensor:
         """Part features that the diversity loss (eq. 8) sees.
@@ -223,12 +275,18 @@ class FAMHead(BaseWSOLHead):
     def loss(self, feats, data_samples: List[DataSample],
              **kwargs) -> Dict[str, torch.Tensor]:
         """Losses of eq. 11: ``loss_cls``, ``loss_spa``, ``loss_div``."""
+        if self.training and self.in_fg_warmup():
+            x, fg_map = self._unpack(feats)
+            feats = (x, fg_map.detach())
         out = self._forward(feats)
         losses = dict(loss_cls=self._cls_loss(out['cls_score'], data_samples))
         if self.loss_spa_weight > 0:
             # eq. 4: L_spa = 1/HW sum_ij |M_ij|, averaged over the batch
-            losses['loss_spa'] = self.loss_spa_weight * \
+            # (weight 0 during the warm-up: the key stays for the logs)
+            losses['loss_spa'] = self.spa_weight() * \
                 out['fg_map'].abs().mean()
+        if self.training:
+            self.train_iters += 1
         if self.loss_div_weight > 0:
             losses['loss_div'] = self.loss_div_weight * \
                 diversity_loss(self._diversity_part_feats(feats, out))

@@ -297,3 +297,32 @@ def test_warmup_clock_is_saved_and_resumed():
 def test_negative_warmup_raises(key):
     with pytest.raises(ValueError, match=key):
         FAMHead(num_classes=2, in_channels=4, **{key: -1})
+
+
+def test_checkpoint_without_warmup_clock_still_loads(tmp_path):
+    """FAM checkpoints written before ``train_iters`` existed load (strict)
+    and pass tools/test.py's check."""
+    import torch.nn as nn
+
+    from fam_mm.utils.run_checks import check_checkpoint_fits
+
+    class Model(nn.Module):
+
+        def __init__(self):
+            super().__init__()
+            self.head = FAMHead(num_classes=3, in_channels=8)
+
+    model = Model()
+    state = {
+        k: v
+        for k, v in model.state_dict().items() if k != 'head.train_iters'
+    }
+    Model().load_state_dict(state, strict=True)
+    path = tmp_path / 'old.pth'
+    torch.save(dict(state_dict=state), path)
+    check_checkpoint_fits(model, str(path), 'cfg')
+    # a weight that is really missing is still reported
+    state.pop('head.fc.weight')
+    torch.save(dict(state_dict=state), path)
+    with pytest.raises(Exception, match='head.fc.weight'):
+        check_checkpoint_fits(model, str(path), 'cfg')

@@ -26,10 +26,11 @@ train_pipeline = [
 ]
 
 # wsolevaluation protocol: resize the whole image to the input size. The
-# exact instance masks are loaded too, so WSOLMetric also reports PxAP.
+# exact instance masks are loaded too, so WSOLMetric also reports PxAP, and
+# the part masks, so FAMMapMetric reports the part maps' purity.
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadWSOLMasks'),
+    dict(type='LoadWSOLMasks', with_part_masks=True),
     dict(type='WSOLResize', scale=(input_size, input_size)),
     dict(type='PackWSOLInputs'),
 ]
@@ -37,7 +38,7 @@ test_pipeline = [
 # older WSOL papers: resize, then center crop
 test_pipeline_center_crop = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadWSOLMasks'),
+    dict(type='LoadWSOLMasks', with_part_masks=True),
     dict(type='WSOLResize', scale=(resize_size, resize_size)),
     dict(type='WSOLCenterCrop', crop_size=input_size),
     dict(type='PackWSOLInputs'),

@@ -143,6 +143,60 @@ def test_screen_shows_stages_not_logs(two_runs):
     assert 'Config:' in console_log
 
 
+@pytest.fixture(scope='module')
+def two_stories(tmp_path_factory):
+    """The tiny demo with a stress pair (the resnet18 configs on the
+    crest-only data beside the headline's)."""
+    root = tmp_path_factory.mktemp('demo_stories')
+    demo = _demo_module()
+    screen = io.StringIO()
+    pair = [f'configs/{m}_{BACKBONE}_synthetic.py' for m in ('fam', 'cam')]
+    argv = ['--work-dir', str(root / 'run'), '--data-root',
+            str(root / 'data')] + TINY + ['--stress-configs'] + pair
+    results = demo.main(argv, console=demo.Console(screen))
+    return dict(results=results, screen=screen.getvalue(),
+                work_dir=root / 'run', root=root)
+
+
+def test_two_stories_one_table(two_stories):
+    results, work_dir = two_stories['results'], two_stories['work_dir']
+    assert list(results) == ['fam', 'cam', 'fam_crest', 'cam_crest']
+    report = (work_dir / 'report.md').read_text()
+    assert ('| metric (%) | FAM fine-grained | CAM fine-grained | '
+            'FAM crest-only | CAM crest-only |') in report
+    assert '**Why the two variants differ.**' in report
+    gt_known = results['fam_crest']['wsol/gt_known_loc']
+    assert f'FAM {gt_known:.2f} vs CAM' in report
+    # the stress pair's data lies beside the headline's, not on top of it
+    assert (two_stories['root'] / 'data' / 'meta.json').exists()
+    assert (two_stories['root'] / 'data-crest' / 'meta.json').exists()
+    # its runs have their own work dirs and pictures; the figure grid is
+    # the headline's
+    assert (work_dir / 'fam_crest').is_dir()
+    assert (work_dir / 'vis' / 'cam_crest').is_dir()
+    assert '## Test images (fine-grained variant)' in report
+    lines = two_stories['screen'].splitlines()
+    assert any(line.startswith('[crest-only] [FAM_CREST] fine-tuning')
+               for line in lines)
+
+
+def test_stories_of_the_default_backbone():
+    demo = _demo_module()
+    args = demo.parse_args([])
+    assert demo.stories(args) == ['headline', 'stress']
+    assert demo.method_config('fam', args).endswith(
+        'fam_efficientnet-lite0_synthetic-finegrained.py')
+    assert demo.method_config('cam', args, 'stress').endswith(
+        'cam_efficientnet-lite0_synthetic.py')
+    assert demo.stories(demo.parse_args(['--no-stress'])) == ['headline']
+    # the resnet18 pair has no stress pair unless given
+    assert demo.stories(demo.parse_args(['--backbone', 'resnet18'])) == \
+        ['headline']
+    args = demo.parse_args(['--data-root', 'd/x/'])
+    assert demo.story_data_root(args, 'headline') == 'd/x/'
+    assert demo.story_data_root(args, 'stress') == 'd/x-crest'
+
+
 def test_progress_line_rewritten_on_a_terminal():
     demo = _demo_module()
 

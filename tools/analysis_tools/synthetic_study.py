@@ -48,6 +48,15 @@ KEYS = ('top1_cls', 'top1_loc', 'gt_known_loc', 'maxboxaccv2', 'mean_iou',
         'empty_box_rate')
 NAMES = ('Top-1 Cls', 'Top-1 Loc', 'GT-known Loc', 'MaxBoxAccV2', 'mean IoU',
          'empty boxes')
+#: The second table: PxAP and what FAMMapMetric measures of the maps
+#: (fractions shown as they are, not in percent).
+MAP_KEYS = (('wsol/pxap', 'PxAP (%)'), ('fam/fg_in', 'M in the masks'),
+            ('fam/fg_out', 'M outside'),
+            ('fam/part_cosine', 'part cosine (centred)'),
+            ('fam/part_purity', 'part purity'),
+            ('fam/distinct_parts', 'distinct parts'),
+            ('fam/bg_row_0', 'bg M, top band'),
+            ('fam/bg_row_3', 'bg M, bottom band'))
 
 
 def _demo():
@@ -82,7 +91,7 @@ def summarize(per_seed: Dict[str, List[Dict[str, float]]],
         ' | box threshold (val) |', '| --- |' + ' --- |' * (len(NAMES) + 1)
     ]
     lines[0] = lines[0].replace(' | box threshold',
-                                ' | part-map cosine | box threshold')
+                                ' | part cosine (centred) | box threshold')
     lines[1] += ' --- |'
     for method, runs in per_seed.items():
         cells = []
@@ -96,6 +105,16 @@ def summarize(per_seed: Dict[str, List[Dict[str, float]]],
         thrs = ', '.join(f'{r["loc_threshold"]:.2f}' for r in runs)
         lines.append(f'| {method.upper()} | ' + ' | '.join(cells) +
                      f' | {thrs} |')
+    lines += ['', f'| method ({len(seeds)} seeds) | ' +
+              ' | '.join(n for _, n in MAP_KEYS) + ' |',
+              '| --- |' + ' --- |' * len(MAP_KEYS)]
+    for method, runs in per_seed.items():
+        cells = []
+        for key, _ in MAP_KEYS:
+            values = np.array([r[key] for r in runs if key in r])
+            cells.append(f'{values.mean():.2f} +- {values.std():.2f}'
+                         if len(values) else '-')
+        lines.append(f'| {method.upper()} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
 
 

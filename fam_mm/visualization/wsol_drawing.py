@@ -47,6 +47,15 @@ _BAR_LABEL_W = 30
 _BACKGROUND = 255
 
 
+def fit_title(title: str, width: int) -> str:
+    """``title`` cut (with ``'...'``) to what a panel ``width`` px wide
+    holds, so that long class names do not run over the next panel."""
+    room = max(4, width // _CHAR_W)
+    if len(title) <= room:
+        return title
+    return title[:room - 3] + '...'
+
+
 def map_to_original(loc_map, ori_shape: Sequence[int],
                     homography_matrix: Optional[np.ndarray] = None
                     ) -> np.ndarray:
@@ -192,8 +201,9 @@ def compose_figure(visualizer: Visualizer,
                     _draw_box(canvas, box, color, (x, top), (ph, pw),
                               line_width)
             if panel.title:
-                texts.append(dict(text=panel.title, pos=(x + pw / 2, y + 2),
-                                  align='center', color='black'))
+                texts.append(dict(text=fit_title(panel.title, pw),
+                                  pos=(x + pw / 2, y + 2), align='center',
+                                  color='black'))
             if panel.caption:
                 texts.append(dict(text=panel.caption, pos=(x + 2, top + 2),
                                   align='left', color='white', box=True))

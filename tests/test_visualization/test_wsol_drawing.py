@@ -187,3 +187,12 @@ def test_colour_bar_runs_from_red_to_blue(visualizer):
     reds = right[top][:, 0].astype(int) - right[top][:, 2].astype(int)
     blues = right[bottom][:, 2].astype(int) - right[bottom][:, 0].astype(int)
     assert reds.max() > 80 and blues.max() > 80
+
+
+def test_fit_title_cuts_long_titles_to_the_panel():
+    from fam_mm.visualization.wsol_drawing import fit_title
+    assert fit_title('part 1', 200) == 'part 1'
+    long = 'gt: blue_spotted_black-tail_dark-legs, pred: x' * 2
+    cut = fit_title(long, 192)
+    assert cut.endswith('...') and len(cut) <= 192 // 7
+    assert long.startswith(cut[:-3])

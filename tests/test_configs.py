@@ -92,7 +92,7 @@ def test_finegrained_pair_trains_one_iteration(name, tmp_path):
             dataset = DATASETS.build(dataset_cfg)
             assert len(dataset.CLASSES) == cfg.model.head.num_classes == 8
             assert dataset.CLASSES[0] == \
-                'blue-crest_spotted_black-banded-tail_dark-legs'
+                'blue_spotted_black-tail_dark-legs'
             # as mmengine's Runner does
             model_cfg = cfg.model.copy()
             model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)

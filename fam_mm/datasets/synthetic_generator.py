@@ -64,7 +64,7 @@ PART_LABELS = {
 FINEGRAINED_ATTRIBUTES: Tuple[Tuple[str, Tuple[str, str]], ...] = (
     ('crest', ('blue', 'magenta')),
     ('body', ('spotted', 'striped')),
-    ('tail', ('black-banded', 'white-banded')),
+    ('tail', ('black', 'white')),  # the colour of the tail's bands
     ('legs', ('dark', 'pale')),
 )
 MAX_FINEGRAINED_CLASSES = 1 << len(FINEGRAINED_ATTRIBUTES)
@@ -104,8 +104,9 @@ def finegrained_attributes(label: int) -> Dict[str, int]:
 
 
 def finegrained_class_names(num_classes: int) -> List[str]:
-    """Names ``<crest>_<body>_<tail>_<legs>`` of the fine-grained classes,
-    e.g. ``'blue-crest_spotted_black-banded-tail_dark-legs'``."""
+    """Names ``<crest>_<body>_<tail>-tail_<legs>-legs`` of the fine-grained
+    classes, e.g. ``'blue_spotted_black-tail_dark-legs'`` (blue crest,
+    spotted body, black tail bands, dark legs)."""
     if not 2 <= num_classes <= MAX_FINEGRAINED_CLASSES:
         raise ValueError('num_classes must be in [2, '
                          f'{MAX_FINEGRAINED_CLASSES}] for the fine-grained '
@@ -117,7 +118,7 @@ def finegrained_class_names(num_classes: int) -> List[str]:
             name: options[attrs[name]]
             for name, options in FINEGRAINED_ATTRIBUTES
         }
-        names.append(f'{values["crest"]}-crest_{values["body"]}_'
+        names.append(f'{values["crest"]}_{values["body"]}_'
                      f'{values["tail"]}-tail_{values["legs"]}-legs')
     return names
 

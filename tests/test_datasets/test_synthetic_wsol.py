@@ -282,7 +282,7 @@ def test_finegrained_class_names():
     names = finegrained_class_names(16)
     assert len(set(names)) == 16
     assert class_names(8, fine_grained=True) == names[:8]
-    assert names[0] == 'blue-crest_spotted_black-banded-tail_dark-legs'
+    assert names[0] == 'blue_spotted_black-tail_dark-legs'
     for label, name in enumerate(names):
         attrs = finegrained_attributes(label)
         words = [options[attrs[part]]

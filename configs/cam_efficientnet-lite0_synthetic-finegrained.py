@@ -12,7 +12,12 @@ _base_ = [
 
 model = dict(
     backbone={{_base_.backbone}},
-    head=dict(num_classes=8, in_channels={{_base_.feat_channels}}))
+    head=dict(
+        num_classes=8,
+        in_channels={{_base_.feat_channels}},
+        # box threshold on the min-max normalised CAM, chosen on val by
+        # `make demo` (seed 0; val GT-known 64.0)
+        loc_threshold=0.45))
 train_cfg = dict(max_epochs=6)
 param_scheduler = [
     dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=6, T_max=6,
@@ -23,4 +28,5 @@ data_preprocessor = dict(mean={{_base_.lite_mean}}, std={{_base_.lite_std}})
 # the box threshold is the head's (model.head.loc_threshold, chosen on val)
 val_evaluator = dict(type='WSOLMetric', loc_threshold_mode='minmax')
 test_evaluator = val_evaluator
-randomness = dict(seed=0)
+# as `make demo` (which also pins 2 threads and AVX2 kernels)
+randomness = dict(seed=0, deterministic=True)

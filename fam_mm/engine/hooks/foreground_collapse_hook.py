@@ -6,7 +6,7 @@ The statistics themselves are pure functions of
 ``part_map_diversity`` stay importable from here.
 """
 import math
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 import torch
 from mmengine.hooks import Hook
@@ -139,6 +139,8 @@ class ForegroundCollapseHook(Hook):
         self.collapsed = False
         self._threshold = 0.5
         self._handles: list = []
+        self._activate: Callable[[torch.Tensor], torch.Tensor] = \
+            torch.sigmoid
         self._active = False
         self._current: dict = {}
         self._window: List[List[float]] = []
@@ -157,7 +159,7 @@ class ForegroundCollapseHook(Hook):
 
     def _capture_parts(self, module, inputs, output) -> None:
         if self._active:
-            parts = output.detach().sigmoid()
+            parts = self._activate(output.detach())
             self._current['part_cosine_raw'] = float(
                 part_map_cosine(parts, mode='raw').mean())
             self._current['part_cosine_centred'] = float(
@@ -179,6 +181,9 @@ class ForegroundCollapseHook(Hook):
         self._threshold = float(
             self.loc_threshold if self.loc_threshold is not None else
             getattr(head, 'loc_threshold', 0.5))
+        # the head's own activation of the part conv (sigmoid, softmax)
+        self._activate = getattr(head, 'activate_parts',
+                                 lambda logits: logits.sigmoid())
         self._handles = [
             neck.register_forward_hook(self._capture_map),
             part_conv.register_forward_hook(self._capture_parts),

@@ -33,6 +33,7 @@ def diversity_loss(part_feats: torch.Tensor,
 
 
 PART_POOLINGS = ('feature', 'foreground')
+PART_ACTIVATIONS = ('sigmoid', 'softmax')
 
 
 @MODELS.register_module()
@@ -87,6 +88,12 @@ class FAMHead(BaseWSOLHead):
             synthetic benchmark with a strong diversity weight (see
             docs/design.md): with the gradient the parts are made to differ
             by distorting the features, and classification learns slowly.
+        part_activation (str): How eq. 6 turns the part conv's output into
+            part maps. ``'sigmoid'`` (default, the paper): ``K`` independent
+            maps. ``'softmax'``: the conv has ``K + 1`` outputs, a softmax
+            over them at every pixel, and the last (a background channel) is
+            dropped, so the parts compete for each pixel and a pixel that
+            belongs to none can go to the background.
         fg_warmup_iters (int): Classifier first: for the first
             ``fg_warmup_iters`` training iterations the foreground map is
             detached (no loss reaches the neck) and the sparsity loss is
@@ -126,6 +133,7 @@ class FAMHead(BaseWSOLHead):
                  return_part_maps: bool = False,
                  part_pooling: str = 'feature',
                  div_grad_to_backbone: bool = True,
+                 part_activation: str = 'sigmoid',
                  fg_warmup_iters: int = 0,
                  spa_warmup_iters: int = 0,
                  init_cfg: Optional[Union[dict, List[dict]]] = [
@@ -165,7 +173,14 @@ class FAMHead(BaseWSOLHead):
         self.register_buffer(
             'train_iters', torch.zeros((), dtype=torch.long), persistent=True)
         # f(.|theta): part discovery, a 1x1 conv + sigmoid (eq. 6)
-        self.part_conv = nn.Conv2d(in_channels, num_parts, kernel_size=1)
+        if part_activation not in PART_ACTIVATIONS:
+            raise ValueError('part_activation must be one of '
+                             f'{PART_ACTIVATIONS}, got {part_activation!r}')
+        self.part_activation = part_activation
+        self.part_conv = nn.Conv2d(
+            in_channels,
+            num_parts + (part_activation == 'softmax'),
+            kernel_size=1)
         # g(.|phi): importance prediction, a linear layer + softmax (eq. 9)
         self.importance = nn.Linear(in_channels, 1) if use_importance \
             else None
@@ -190,7 +205,13 @@ class FAMHead(BaseWSOLHead):
                   fg_map: torch.Tensor) -> torch.Tensor:
         """Part-aware activation maps ``A`` of shape ``(B, K, H, W)``."""
         fg_feats = x * fg_map  # eq. 5: X~ = X * M
-        return self.part_conv(fg_feats).sigmoid()  # eq. 6
+        return self.activate_parts(self.part_conv(fg_feats))  # eq. 6
+
+    def activate_parts(self, logits: torch.Tensor) -> torch.Tensor:
+        """Part maps ``(B, K, H, W)`` from the part conv's output."""
+        if self.part_activation == 'softmax':
+            return logits.softmax(dim=1)[:, :self.num_parts]
+        return logits.sigmoid()
 
     @staticmethod
     def part_features(x: torch.Tensor, parts: torch.Tensor) -> torch.Tensor:

@@ -326,3 +326,19 @@ def test_checkpoint_without_warmup_clock_still_loads(tmp_path):
     torch.save(dict(state_dict=state), path)
     with pytest.raises(Exception, match='head.fc.weight'):
         check_checkpoint_fits(model, str(path), 'cfg')
+
+
+def test_softmax_part_activation_has_a_background_channel():
+    head = FAMHead(num_classes=3, in_channels=8, num_parts=4,
+                   part_activation='softmax')
+    head.init_weights()
+    assert head.part_conv.out_channels == 5
+    x = torch.rand(2, 8, 6, 6)
+    fg = torch.rand(2, 1, 6, 6)
+    parts = head.part_maps(x, fg)
+    assert parts.shape == (2, 4, 6, 6)
+    # the K parts and the dropped background channel share each pixel
+    assert (parts.sum(1) < 1).all() and (parts >= 0).all()
+    assert head((x, fg)).shape == (2, 3)
+    with pytest.raises(ValueError, match='part_activation'):
+        FAMHead(num_classes=3, in_channels=8, part_activation='relu')

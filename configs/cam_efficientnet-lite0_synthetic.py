@@ -5,21 +5,13 @@ _base_ = [
     '_base_/models/cam.py',
     '_base_/models/backbones/efficientnet_lite0_wsol_synthetic.py',
     '_base_/datasets/synthetic_wsol.py',
-    '_base_/schedules/synthetic_finetune.py',
+    '_base_/schedules/synthetic_finetune_6e.py',
     '_base_/default_runtime.py',
 ]
 
 model = dict(
     backbone={{_base_.backbone}},
     head=dict(num_classes=8, in_channels={{_base_.feat_channels}}))
-# the same 6 epochs as fam_efficientnet-lite0_synthetic.py, and the
-# schedule file's cosine over them (the list is replaced as a whole)
-train_cfg = dict(max_epochs=6)
-param_scheduler = [
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=6, T_max=6,
-         eta_min=1e-5),
-]
-
 data_preprocessor = dict(mean={{_base_.lite_mean}}, std={{_base_.lite_std}})
 val_evaluator = dict(
     type='WSOLMetric', loc_threshold=0.2, loc_threshold_mode='minmax')

@@ -6,7 +6,7 @@ _base_ = [
     '_base_/models/fam.py',
     '_base_/models/backbones/efficientnet_lite0_wsol_synthetic_s8.py',
     '_base_/datasets/synthetic_wsol_finegrained.py',
-    '_base_/schedules/synthetic_finetune.py',
+    '_base_/schedules/synthetic_finetune_6e.py',
     '_base_/default_runtime.py',
 ]
 
@@ -20,12 +20,6 @@ model = dict(
         # box threshold on the sigmoid map, chosen on val by `make demo`
         # (seed 0; val GT-known 83.5)
         loc_threshold=0.75))
-train_cfg = dict(max_epochs=6)
-param_scheduler = [
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=6, T_max=6,
-         eta_min=1e-5),
-]
-
 data_preprocessor = dict(mean={{_base_.lite_mean}}, std={{_base_.lite_std}})
 # the box threshold is the head's (model.head.loc_threshold, chosen on val)
 val_evaluator = dict(type='WSOLMetric', loc_threshold_mode='absolute')

@@ -5,7 +5,7 @@ _base_ = [
     '_base_/models/fam.py',
     '_base_/models/backbones/efficientnet_lite0_wsol_synthetic.py',
     '_base_/datasets/synthetic_wsol.py',
-    '_base_/schedules/synthetic_finetune.py',
+    '_base_/schedules/synthetic_finetune_6e.py',
     '_base_/default_runtime.py',
 ]
 
@@ -23,15 +23,6 @@ model = dict(
         num_classes=8,
         in_channels={{_base_.feat_channels}},
         loss_div_weight=0.1))
-# 6 epochs (of the 8 of the schedule file): `make demo` trains FAM and CAM
-# in under 10 minutes on 2 CPU cores; the schedule file's cosine over them
-# (the list is replaced as a whole)
-train_cfg = dict(max_epochs=6)
-param_scheduler = [
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=6, T_max=6,
-         eta_min=1e-5),
-]
-
 data_preprocessor = dict(mean={{_base_.lite_mean}}, std={{_base_.lite_std}})
 val_evaluator = dict(
     type='WSOLMetric', loc_threshold=0.5, loc_threshold_mode='absolute')

@@ -255,7 +255,10 @@ def test_simulation_matches_runner(name, tmp_path):
         train_cfg=dict(by_epoch=True, max_epochs=cfg.train_cfg.max_epochs),
         default_hooks=dict(checkpoint=None, logger=None),
         custom_hooks=[record],
-        default_scope='mmengine',
+        # as every fam-mm config: a Runner makes its scope the current one
+        # for the whole process, and with 'mmengine' the later tests would
+        # build mmpretrain's transforms from mmengine's registry
+        default_scope='mmpretrain',
         experiment_name=f'test_schedules_{tmp_path.name}')
     runner.train()
     expected = simulate_lrs(cfg, epoch_length=5)

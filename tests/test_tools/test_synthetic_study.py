@@ -37,8 +37,14 @@ def test_study_aggregates_seeds_and_ablations(tmp_path):
     assert all(len(runs) == 2 for runs in per_seed.values())
     table = (tmp_path / 'study' / 'study.md').read_text()
     assert '2 seeds: [0, 1]' in table
+    scores, maps = table.strip().split('\n\n')
     # 6 metrics for every method, the part-map cosine for the 5 FAM rows
-    assert table.count('+-') == 6 * 6 + 5
+    assert scores.count('+-') == 6 * 6 + 5
+    # the maps' table: PxAP for every method, the 7 FAMMapMetric numbers
+    # (M in/out, part cosine, purity, distinct parts, two background
+    # bands) for the 5 FAM rows
+    assert maps.count('+-') == 6 + 5 * 7
+    assert '| part purity |' in maps
     # Table 2's rows switch the part-aware extras off
     assert study.ABLATIONS['fam_t2_nomem']['model']['head'] == dict(
         loss_div_weight=0.0, use_importance=False)

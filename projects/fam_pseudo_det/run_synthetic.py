@@ -119,8 +119,10 @@ def _last_checkpoint(work_dir: str) -> str:
 
 
 def _demo_argv(args: argparse.Namespace) -> List[str]:
-    """``tools/demo.py`` arguments for this run's data and seed."""
-    argv = ['--work-dir', args.demo_dir, '--seed', str(args.seed)]
+    """``tools/demo.py`` arguments for this run's data and seed (the
+    headline pair only: the detectors need no stress test)."""
+    argv = ['--work-dir', args.demo_dir, '--seed', str(args.seed),
+            '--no-stress']
     if args.data_root is not None:
         argv += ['--data-root', args.data_root]
     for split in ('train', 'val', 'test'):
@@ -288,9 +290,19 @@ def box_quality(pred_file: str, gt_file: str) -> Dict[str, float]:
         num_boxes=float(len(pred['annotations'])))
 
 
-def detector_config(source: str, args: argparse.Namespace,
-                    files: Dict[str, str], pretrained: str) -> Config:
-    """The project's FCOS config for ``source`` with this run's paths."""
+def detector_config(source: str,
+                    args: argparse.Namespace,
+                    files: Dict[str, str],
+                    pretrained: str,
+                    wsol_config: Optional[str] = None) -> Config:
+    """The project's FCOS config for ``source`` with this run's paths.
+
+    The images and the classes are those of the WSOL data the annotations
+    were written from: the classes are read from the GT json's categories,
+    the image root from ``--data-root`` or else from ``wsol_config``'s
+    dataset (the demo's pair may be the fine-grained variant, whose images
+    and class names differ from the crest-only ones the FCOS configs name).
+    """
     cfg = Config.fromfile(
         osp.join(PROJECT, 'configs',
                  f'fcos_r18-slim_fpn_synthetic_{source}-boxes.py'))
@@ -301,10 +313,21 @@ def detector_config(source: str, args: argparse.Namespace,
     cfg.test_dataloader.dataset.ann_file = osp.abspath(files['test_gt'])
     cfg.test_evaluator.ann_file = osp.abspath(files['test_gt'])
     cfg.model.backbone.init_cfg.checkpoint = pretrained
-    if args.data_root is not None:
-        root = args.data_root.rstrip('/') + '/'
+    data_root = args.data_root
+    if data_root is None and wsol_config is not None:
+        data_root = Config.fromfile(
+            wsol_config).train_dataloader.dataset.data_root
+    if data_root is not None:
+        root = data_root.rstrip('/') + '/'
         for loader in ('train_dataloader', 'test_dataloader'):
             cfg[loader].dataset.data_root = root
+    with open(files['test_gt']) as f:
+        categories = sorted(json.load(f)['categories'], key=lambda c: c['id'])
+    classes = tuple(c['name'] for c in categories)
+    if classes and classes != tuple(cfg.classes):
+        for loader in ('train_dataloader', 'test_dataloader'):
+            cfg[loader].dataset.metainfo = dict(classes=classes)
+        cfg.model.bbox_head.num_classes = len(classes)
     if args.epochs is not None:
         cfg.train_cfg.max_epochs = args.epochs
         step = cfg.param_scheduler[-1]
@@ -372,7 +395,8 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, dict]:
                f'{SOURCE_NAMES[source]} (train CorLoc '
                f'{quality["corloc"]:.2f}%), tested on the GT boxes')
         cfg = detector_config(source, args, files,
-                              models['pretrained']['checkpoint'])
+                              models['pretrained']['checkpoint'],
+                              wsol_config=models['fam']['config'])
         rows[source] = dict(**quality, **train_and_test(cfg))
     table = format_table(rows)
     with open(osp.join(args.work_dir, 'results.md'), 'w') as f:

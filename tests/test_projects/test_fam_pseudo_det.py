@@ -429,3 +429,41 @@ def test_wsol_gt_to_coco_reads_missing_sizes_from_the_image(tmp_path):
     assert coco['annotations'][0]['bbox'] == [1, 2, 10, 10]
     with pytest.raises(FileNotFoundError, match='missing.png'):
         to_coco.gt_to_coco(NoSizes([str(tmp_path / 'missing.png')]))
+
+
+@requires_mmdet
+def test_detector_config_follows_the_wsol_data(tmp_path):
+    """The FCOS configs name the crest-only classes and data; a demo pair on
+    the fine-grained variant gives its own classes and image root."""
+    from fam_mm.datasets.synthetic_generator import class_names
+    run = _load('projects/fam_pseudo_det/run_synthetic.py')
+    names = class_names(8, fine_grained=True)
+    test_gt = tmp_path / 'test_gt.json'
+    test_gt.write_text(json.dumps(dict(
+        images=[], annotations=[],
+        categories=[dict(id=i + 1, name=n) for i, n in enumerate(names)])))
+    files = dict(train_gt=str(tmp_path / 'train_gt.json'),
+                 test_gt=str(test_gt))
+    args = run.parse_args(['--work-dir', str(tmp_path / 'det')])
+    cfg = run.detector_config(
+        'gt', args, files, 'backbone.pth',
+        wsol_config=osp.join(
+            REPO, 'configs',
+            'fam_efficientnet-lite0_synthetic-finegrained.py'))
+    for loader in ('train_dataloader', 'test_dataloader'):
+        assert cfg[loader].dataset.metainfo.classes == tuple(names)
+        assert cfg[loader].dataset.data_root == \
+            'data/synthetic_wsol_finegrained/'
+    assert cfg.model.bbox_head.num_classes == 8
+    # the crest-only data keeps the config's own classes
+    test_gt.write_text(json.dumps(dict(
+        images=[], annotations=[],
+        categories=[dict(id=i + 1, name=n)
+                    for i, n in enumerate(class_names(8))])))
+    cfg = run.detector_config(
+        'gt', args, files, 'backbone.pth',
+        wsol_config=osp.join(REPO, 'configs',
+                             'fam_efficientnet-lite0_synthetic.py'))
+    assert tuple(cfg.train_dataloader.dataset.metainfo.classes) == \
+        tuple(class_names(8))
+    assert cfg.train_dataloader.dataset.data_root == 'data/synthetic_wsol/'

@@ -389,11 +389,17 @@ def test_detector_on_pseudo_boxes_end_to_end(tmp_path, capsys):
     assert 'FAM pseudo boxes' in out and 'GT boxes' in out
     saved = json.loads((tmp_path / 'det' / 'results.json').read_text())
     assert set(saved['rows']) == {'fam', 'cam', 'gt'}
-    # the demo's default pair (no pretraining stage): its configs exported
-    # the pseudo boxes, the detectors' backbone was pretrained here
+    # the demo's default (headline) pair, no pretraining stage: its configs
+    # exported the pseudo boxes, the detectors' backbone was pretrained here
     assert saved['wsol_config'] == {
-        m: f'configs/{m}_efficientnet-lite0_synthetic.py'
+        m: f'configs/{m}_efficientnet-lite0_synthetic-finegrained.py'
         for m in ('fam', 'cam')}
+    # the demo ran its headline pair only
+    assert not (tmp_path / 'demo' / 'fam_crest').exists()
+    # the detectors read the fine-grained data's images and classes
+    with open(tmp_path / 'det' / 'annotations' / 'test_gt.json') as f:
+        names = [c['name'] for c in json.load(f)['categories']]
+    assert names[0] == 'blue_spotted_black-tail_dark-legs'
     assert not (tmp_path / 'demo' / 'pretrain').exists()
     assert saved['detector_backbone'] == dict(
         checkpoint=str(tmp_path / 'det' / 'pretrain' /

@@ -23,6 +23,8 @@ from mmengine.config import Config, DictAction
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
+from fam_mm.evaluation.functional import foreground_stats
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
@@ -61,9 +63,8 @@ class DynamicsHook(Hook):
                 row[key] = float(value.detach()) if torch.is_tensor(value) \
                     else float(value)
         if self._fg is not None:
-            row['fg_mean'] = float(self._fg.mean())
-            row['fg_ratio'] = float((self._fg > self.threshold).float()
-                                    .mean())
+            row['fg_mean'], row['fg_ratio'] = foreground_stats(
+                self._fg, self.threshold)
         lrs = runner.optim_wrapper.get_lr()['lr']
         row['lr_max'] = float(max(lrs))
         self.rows.append(row)

@@ -450,11 +450,7 @@ def _draw_object(rng, img, instance_mask, part_mask, instance_id, label,
                         crest_hsv[1], crest_hsv[2] * rng.uniform(0.9, 1.0))
 
     body_like = masks['body'] | masks['head'] | masks['tail']
-    if isinstance(legs_colour, np.ndarray) and legs_colour.ndim == 3:
-        img[window][masks['legs'][window]] = \
-            legs_colour[masks['legs'][window]]
-    else:
-        img[masks['legs']] = legs_colour
+    img[masks['legs']] = legs_colour
     img[window][body_like[window]] = layer[body_like[window]]
     img[masks['crest']] = crest_colour
     eye_mask = np.zeros((h, w), dtype=np.uint8)
@@ -500,7 +496,7 @@ def _finegrained_skin(rng, attrs: Dict[str, int], skin: np.ndarray,
     * legs: dark brown or pale cream.
 
     Returns:
-        tuple: The skin layer of the window and the legs' colour layer.
+        tuple: The skin layer of the window and the legs' colour (BGR).
     """
     win_h, win_w = layer.shape[:2]
     out = np.empty_like(layer)
@@ -526,8 +522,7 @@ def _finegrained_skin(rng, attrs: Dict[str, int], skin: np.ndarray,
         rng.uniform(0.9, 1.0)
     out[bands.astype(bool) & tail] = _bgr(
         rng.uniform(0, 1), rng.uniform(0.0, 0.08), band_value)
-    legs = np.empty_like(layer)
-    legs[:] = skin * rng.uniform(0.35, 0.5) if attrs['legs'] == 0 else \
+    legs = skin * rng.uniform(0.35, 0.5) if attrs['legs'] == 0 else \
         _bgr(rng.uniform(0.09, 0.13), rng.uniform(0.15, 0.3),
              rng.uniform(0.9, 1.0))
     return out, legs

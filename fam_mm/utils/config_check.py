@@ -32,6 +32,7 @@ import copy
 import difflib
 import importlib
 import inspect
+import re
 import textwrap
 from argparse import ArgumentParser, Namespace
 from functools import lru_cache
@@ -200,7 +201,6 @@ def _kwargs_use(func: Any,
     return target, keys
 
 
-@lru_cache(maxsize=None)
 def accepted_keys(obj: Any) -> Optional[frozenset]:
     """The keyword arguments a registry-built ``obj`` takes.
 
@@ -215,6 +215,14 @@ def accepted_keys(obj: Any) -> Optional[frozenset]:
         frozenset[str] | None: The names, or None when any key may be
         accepted (``**kwargs`` that go elsewhere, no signature).
     """
+    try:
+        return _accepted_keys(obj)
+    except TypeError:  # unhashable: not cached
+        return _accepted_keys.__wrapped__(obj)
+
+
+@lru_cache(maxsize=None)
+def _accepted_keys(obj: Any) -> Optional[frozenset]:
     if not inspect.isclass(obj):
         if not callable(obj):
             return None
@@ -267,7 +275,9 @@ def accepted_keys(obj: Any) -> Optional[frozenset]:
 
 
 def _signature_defaults(obj: Any) -> Dict[str, Any]:
-    """Defaults of the keyword arguments of ``obj`` (its class' MRO)."""
+    """Defaults of the keyword arguments of ``obj`` (along its class' MRO)
+    whose annotation, if any, admits no string: a number there means that
+    a string cannot stand in its place."""
     defaults: Dict[str, Any] = {}
     klasses = obj.__mro__ if inspect.isclass(obj) else (obj, )
     for klass in klasses:
@@ -280,8 +290,14 @@ def _signature_defaults(obj: Any) -> Dict[str, Any]:
         except (TypeError, ValueError):
             continue
         for p in params:
-            if p.default is not p.empty:
-                defaults.setdefault(p.name, p.default)
+            if p.default is p.empty or p.name in defaults:
+                continue
+            note = p.annotation
+            if note is not p.empty and re.search(r'\b(str|Any)\b',
+                                                 str(note)):
+                defaults[p.name] = None  # a string may do
+            else:
+                defaults[p.name] = p.default
     return defaults
 
 
@@ -338,7 +354,7 @@ def _value_problem(expected: Any, value: Any) -> Optional[str]:
     if value is None or expected is None:
         return None
     if isinstance(expected, bool):
-        if not isinstance(value, bool):
+        if not isinstance(value, bool) and value not in (0, 1):
             return f'expected True or False, got {value!r}'
     elif isinstance(expected, (int, float)):
         if isinstance(value, str):

@@ -8,6 +8,7 @@ import argparse
 import copy
 import glob
 import os.path as osp
+from typing import Union
 
 import pytest
 import torch
@@ -314,3 +315,26 @@ def test_run_tool_exits_2_on_a_config_key(capsys):
     assert e.value.code == 2
     assert capsys.readouterr().err == \
         "tools/x.py: error: model: unknown key 'haed'\n"
+
+
+class _Annotated:
+
+    def __init__(self, n=1, s: Union[int, str] = 0, flag=False):
+        pass
+
+
+@pytest.mark.parametrize('options, message', [
+    ({'model.n': 2.5}, None),
+    ({'model.s': 'auto'}, None),  # its annotation admits a string
+    ({'model.flag': 1}, None),
+    ({'model.n': 'x'}, "model.n: expected a number, got 'x'"),
+    ({'model.flag': 'yes'}, "model.flag: expected True or False, got 'yes'"),
+])
+def test_values_against_the_signature_defaults(options, message):
+    cfg = Config(dict(model=dict(type=_Annotated)))
+    if message is None:
+        check_config(cfg, options)
+    else:
+        with pytest.raises(ConfigKeyError) as e:
+            check_config(cfg, options)
+        assert str(e.value) == message

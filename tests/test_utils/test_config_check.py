@@ -113,6 +113,13 @@ def test_project_config_passes(config):
     ({'visualizer.vis_backends.0.save_dirr': 'x'},
      "visualizer.vis_backends.0: unknown key 'save_dirr' (did you mean "
      "'save_dir'?)"),
+    ({'model.train_cfg': dict(augments=[dict(type='Mixup', alhpa=0.2)])},
+     "model.train_cfg.augments.0: unknown key 'alhpa' (did you mean "
+     "'alpha'?)"),
+    ({'train_dataloader.collate_fn': dict(type='default_collate', y=1)},
+     "train_dataloader.collate_fn: unknown key 'y'"),
+    ({'val_cfg.type': 'ValLop'},
+     "val_cfg.type: unknown type 'ValLop' (did you mean 'ValLoop'?)"),
     ({'model.head.use_importance': 'ture'},
      "model.head.use_importance: expected True or False, got 'ture'"),
     # not in the config: the kind comes from FAMHead's default

@@ -117,6 +117,13 @@ class CfgOptionsAction(DictAction):
                 hint = f' (did you mean {key}={words[i + 1]}?)'
             raise ConfigKeyError(f'{option} {key}: expected KEY=VALUE, got '
                                  f'{word!r}{hint}')
+        for word in words:  # mmengine asserts balanced brackets
+            key, value = str(word).split('=', 1)
+            try:
+                self._parse_iterable(value)
+            except (AssertionError, ValueError, IndexError) as e:
+                message = ' '.join(str(e).split()) or 'cannot be parsed'
+                raise ConfigKeyError(f'{option} {key}: {message}') from None
         super().__call__(parser, namespace, values, option_string)
 
 

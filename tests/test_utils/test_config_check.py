@@ -305,6 +305,8 @@ def test_cfg_options_action_parses_like_dict_action():
      "'train_cfg.max_epochs' (did you mean train_cfg.max_epochs=1?)"),
     (['a=1', 'b'], "--cfg-options b: expected KEY=VALUE, got 'b'"),
     (['=3'], "--cfg-options: '=3' has no key (expected KEY=VALUE)"),
+    (['model.head.topk=[1,5'],
+     '--cfg-options model.head.topk: Imbalanced brackets exist in [1,5'),
 ])
 def test_cfg_options_action_names_the_word(words, message):
     with pytest.raises(ConfigKeyError) as e:

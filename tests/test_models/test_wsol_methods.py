@@ -140,3 +140,27 @@ def test_config_form_keeps_the_dataset_preprocessor(tmp_path):
         aug = pre.batch_augments.augments
         assert [type(a).__name__ for a in aug] == ['HideAndSeek']
     assert not built['model_preprocessor']._enable_normalize
+
+
+def test_adl_config_on_a_zoo_config(tmp_path):
+    """docs/methods.md's ADL snippet on cam_resnet50_cub.py: the backbone
+    keeps its class, ImageNet init_cfg and parameter names (the
+    schedule's `backbone.layer4` lr multiplier still matches)."""
+    base = osp.join(REPO, 'configs', 'cam_resnet50_cub.py')
+    path = tmp_path / 'adl_resnet50_cub.py'
+    path.write_text(
+        f'_base_ = [{base!r}]\n'
+        'model = dict(backbone=dict(\n'
+        "    _delete_=True, type='PluginBackbone',\n"
+        '    backbone={{_base_.backbone}},\n'
+        "    plugins=[dict(type='ADL', after=p, drop_rate=0.75, gamma=0.9)\n"
+        "             for p in ('layer3.0', 'layer4.0', 'layer4.2')]))\n")
+    cfg = Config.fromfile(str(path))
+    assert cfg.model.backbone.backbone.init_cfg.prefix == 'backbone'
+    model = MODELS.build(cfg.model)
+    assert type(model.backbone).__name__ == 'ResNet'
+    assert len(model.backbone.plugins) == 3
+    names = [n for n, _ in model.named_parameters()]
+    assert 'backbone.layer4.0.conv1.weight' in names
+    assert not any('plugins' in n for n in names)
+    assert 'backbone.layer4' in cfg.optim_wrapper.paramwise_cfg.custom_keys

@@ -22,8 +22,8 @@ def _run_plugin(plugin: nn.Module, path: str, module: nn.Module, args,
 
 
 @MODELS.register_module()
-def PluginBackbone(backbone: Union[dict, nn.Module],
-                   plugins: Sequence[dict]) -> nn.Module:
+def PluginBackbone(backbone: Union[dict, nn.Module], plugins: Sequence[dict],
+                   **unexpected) -> nn.Module:
     """Build a backbone with plugin layers inserted after named submodules.
 
     Each plugin is built from ``MODELS`` (its config without ``after``) and
@@ -56,10 +56,19 @@ def PluginBackbone(backbone: Union[dict, nn.Module],
         backbone (dict | nn.Module): The backbone (config or module).
         plugins (Sequence[dict]): Plugin configs, each with ``type``, its
             own arguments and ``after`` (the submodule path).
+        **unexpected: Refused with a hint: they are usually the base
+            config's backbone arguments, merged into ``PluginBackbone``'s
+            dict by the config inheritance (``_delete_=True`` avoids it).
 
     Returns:
         nn.Module: The backbone, with the plugins hooked in.
     """
+    if unexpected:
+        raise TypeError(
+            f'PluginBackbone got unexpected arguments {sorted(unexpected)}: '
+            'when the base config already sets model.backbone, write '
+            "model.backbone=dict(_delete_=True, type='PluginBackbone', "
+            'backbone=..., plugins=...)')
     model = backbone if isinstance(backbone, nn.Module) \
         else MODELS.build(backbone)
     name = type(model).__name__

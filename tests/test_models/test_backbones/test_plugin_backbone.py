@@ -138,6 +138,11 @@ def test_unknown_place_and_bad_plugins_are_clear_errors():
         PluginBackbone(_tiny_resnet(), [_adl('')])
     with pytest.raises(ValueError, match='empty'):
         PluginBackbone(_tiny_resnet(), [])
+    # a base config's backbone merged in (no _delete_=True)
+    with pytest.raises(TypeError, match=r"\['depth', 'strides'\].*_delete_"):
+        MODELS.build(dict(type='PluginBackbone', backbone=_tiny_resnet(),
+                          plugins=[_adl('layer4.0')], depth=50,
+                          strides=(1, 2, 2, 1)))
 
     class TupleOut(nn.Module):
 

@@ -235,8 +235,9 @@ def load_model(spec: ModelSpec, device: Optional[str]) -> WSOLInferencer:
 
 
 def fit_image(image: np.ndarray,
-              max_side: int = MAX_SIDE) -> Tuple[np.ndarray, float]:
-    """An RGB upload as RGB uint8, scaled down to ``max_side``.
+              max_side: Optional[int] = None) -> Tuple[np.ndarray, float]:
+    """An RGB upload as RGB uint8, scaled down to ``max_side`` (default:
+    :data:`MAX_SIDE`) on its long side.
 
     Returns:
         tuple: The image and the scale (upload pixels per image pixel).
@@ -250,7 +251,7 @@ def fit_image(image: np.ndarray,
     if image.dtype != np.uint8:
         image = np.clip(image, 0, 255).astype(np.uint8)
     h, w = image.shape[:2]
-    scale = max(h, w) / max_side
+    scale = max(h, w) / (max_side or MAX_SIDE)
     if scale <= 1:
         return np.ascontiguousarray(image), 1.0
     size = (max(1, round(w / scale)), max(1, round(h / scale)))

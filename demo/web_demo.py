@@ -18,9 +18,11 @@ The models offered:
   classes, its weights in an installed package: no training, no file);
 * the FAM and CAM runs of ``make demo`` when their checkpoints are there
   (``--demo-dir``, default ``work_dirs/demo``), each with the box threshold
-  the demo chose on the val split (its ``results.json``); their test images
-  join the samples;
+  the demo chose on the val split (its ``results.json``);
 * every ``--config CONFIG --checkpoint CHECKPOINT`` pair given.
+
+The test images of the trained models' data sets, when they are there
+(``data/synthetic_wsol*``), join the samples.
 """
 import argparse
 import json
@@ -46,7 +48,7 @@ from fam_mm.visualization import draw_wsol_sample
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 IMAGENET_CONFIG = osp.join(REPO, 'configs',
                            'cam_efficientnet-lite0_imagenet.py')
-IMAGENET_MODEL = 'CAM, ImageNet-1k EfficientNet-Lite0 (no training)'
+IMAGENET_MODEL = 'ImageNet-1k CAM (no training)'
 DEFAULT_DEMO_DIR = osp.join(REPO, 'work_dirs', 'demo')
 #: Photos larger than this on their long side are scaled down before the
 #: model sees them (the models take 224-256 px; this keeps the drawings and
@@ -57,7 +59,8 @@ TOP_K = 5
 #: Sample photos: (package, file) of pictures that installed packages ship.
 SKIMAGE_PHOTOS = ('chelsea.png', 'coffee.png', 'astronaut.png', 'rocket.jpg')
 MATPLOTLIB_PHOTOS = ('grace_hopper.jpg', )
-#: Test images per ``make demo`` model added to the samples.
+#: Test images of each trained model's data set (when there) added to the
+#: samples.
 DEMO_EXAMPLES = 2
 IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.webp')
 
@@ -147,10 +150,14 @@ def sample_photos() -> List[str]:
 
 
 def _test_images(config: str, count: int) -> Tuple[str, ...]:
-    """The first ``count`` images of a synthetic dataset's test split."""
+    """The first ``count`` images of the test split of a config's data set
+    (``<data_root>/images/test``, the synthetic benchmark's layout), when
+    they are there."""
     try:
         data_root = Config.fromfile(config).test_dataloader.dataset.data_root
     except (AttributeError, KeyError):
+        return ()
+    if not isinstance(data_root, str) or not data_root:
         return ()
     folder = osp.join(REPO, data_root, 'images', 'test')
     if not osp.isdir(folder):
@@ -214,7 +221,8 @@ def model_specs(demo_dir: Optional[str] = DEFAULT_DEMO_DIR,
     for config, checkpoint in pairs:
         specs.append(
             ModelSpec(f'{osp.basename(config)} + {osp.basename(checkpoint)}',
-                      config, checkpoint))
+                      config, checkpoint,
+                      examples=_test_images(config, DEMO_EXAMPLES)))
     out: Dict[str, ModelSpec] = {}
     for spec in specs:
         name, n = spec.name, 2

@@ -96,6 +96,23 @@ def test_model_list(files, tmp_path):
         web.WebDemo({})
 
 
+def test_test_images_join_the_samples(files, tmp_path):
+    data = tmp_path / 'data'
+    os.makedirs(data / 'images' / 'test')
+    for name in ('c.png', 'a.png', 'b.jpg', 'notes.txt'):
+        (data / 'images' / 'test' / name).write_bytes(b'')
+    cfg = tiny.write_config(str(tmp_path / 'fam.py'), 'FAM',
+                            data_root=str(data))
+    specs = web.model_specs(None, [(cfg, files['FAM'][1])], imagenet=False)
+    expected = [str(data / 'images' / 'test' / n) for n in ('a.png', 'b.jpg')]
+    assert list(specs['fam.py + fam.pth'].examples) == expected
+    demo = web.WebDemo(specs, device='cpu')
+    assert demo.examples() == web.sample_photos() + expected
+    # a config without such a folder adds none
+    assert web.model_specs(None, [files['FAM']],
+                           imagenet=False)['fam.py + fam.pth'].examples == ()
+
+
 def test_demo_threshold_is_the_models(files, tmp_path):
     specs = web.model_specs(_write_demo_dir(files, tmp_path), [files['FAM']],
                             imagenet=False)

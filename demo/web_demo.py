@@ -387,6 +387,12 @@ def result_text(pred: Prediction, threshold: float,
             f'{score:.3f}; {where} at threshold {threshold:.2f}')
 
 
+def describe_error(name: str, err: BaseException) -> str:
+    """One line: the model and the first line of the error."""
+    lines = str(err).strip().splitlines()
+    return f'{name}: {type(err).__name__}: {lines[0] if lines else ""}'
+
+
 def build_app(demo: WebDemo):
     """The Gradio Blocks app of ``demo``."""
     import gradio as gr
@@ -443,14 +449,20 @@ def build_app(demo: WebDemo):
             """A new photo: run the model, keep the slider's threshold."""
             if img is None:
                 return None, '', None, None, None
-            pred = demo.predict(img, name)
+            try:
+                pred = demo.predict(img, name)
+            except Exception as err:  # shown in the page, one line
+                raise gr.Error(describe_error(name, err))
             drawn_photo, drawn_maps, line = demo.render(pred, thr)
             return (pred, line, demo.top_scores(pred), drawn_photo,
                     drawn_maps)
 
         def on_model(img, name):
             """Another model: its own threshold, then as a new photo."""
-            thr = demo.default_threshold(name)
+            try:
+                thr = demo.default_threshold(name)
+            except Exception as err:  # e.g. a checkpoint of another model
+                raise gr.Error(describe_error(name, err))
             return (*on_image(img, name, thr), thr)
 
         def on_threshold(pred, thr):
@@ -524,6 +536,16 @@ def main(argv: Optional[List[str]] = None) -> None:
         sys.exit('demo/web_demo.py: error: no model: drop --no-imagenet or '
                  'give --config/--checkpoint')
     demo = WebDemo(specs, args.device)
+    # the first model and those of the command line load now: a bad
+    # checkpoint stops here with one line (the others load when chosen)
+    given = set(list(specs)[-len(args.config):]) if args.config else set()
+    for name in specs:
+        if name == demo.model_names[0] or name in given:
+            try:
+                demo.model(name)
+            except Exception as err:
+                sys.exit('demo/web_demo.py: error: ' +
+                         describe_error(name, err))
     print('models: ' + '; '.join(specs), flush=True)
     build_app(demo).launch(
         server_name=args.host,

@@ -8,6 +8,8 @@ Skips, saying why, without Gradio or Playwright (``make web-deps``) or
 without a ``chromium`` executable (``make browser``).
 """
 import importlib.util
+import json
+import os
 import os.path as osp
 
 import cv2
@@ -57,7 +59,16 @@ def test_web_demo_in_chromium(tmp_path):
     expect = sync_api.expect
     fam_cfg = tiny.write_config(str(tmp_path / 'fam.py'), 'FAM')
     fam_ckpt = tiny.write_checkpoint(str(tmp_path / 'fam.pth'), 'FAM')
-    app_args = ['--device', 'cpu', '--demo-dir', str(tmp_path / 'no_demo'),
+    # a `make demo` run whose checkpoint is broken: listed, fails when
+    # chosen, with a one-line message in the page
+    demo_dir = tmp_path / 'demo'
+    os.makedirs(demo_dir / 'fam')
+    (demo_dir / 'fam' / 'epoch_1.pth').write_text('not a checkpoint\n')
+    (demo_dir / 'fam' / 'last_checkpoint').write_text(
+        str(demo_dir / 'fam' / 'epoch_1.pth'))
+    (demo_dir / 'results.json').write_text(
+        json.dumps(dict(fam=dict(config=fam_cfg, loc_threshold=0.4))))
+    app_args = ['--device', 'cpu', '--demo-dir', str(demo_dir),
                 '--config', fam_cfg, '--checkpoint', fam_ckpt]
     photo = shot.default_photo()
     with shot.serve(app_args) as url, sync_api.sync_playwright() as pw:
@@ -105,5 +116,12 @@ def test_web_demo_in_chromium(tmp_path):
             boxed, _ = _image_at(page, '#box-image img')
             # the map and 3 part maps side by side
             assert maps.shape[1] > 3 * boxed.shape[1]
+
+            # the demo's broken checkpoint: an error in the page, one line
+            shot.choose_model(page, 'FAM (make demo), fam')
+            toast = page.locator('.toast-body')
+            expect(toast).to_contain_text('FAM (make demo), fam: ',
+                                          timeout=TIMEOUT_MS)
+            assert 'Traceback' not in toast.inner_text()
         finally:
             browser.close()

@@ -228,6 +228,23 @@ def test_parse_args(files, capsys):
         'error: file not found: missing.pth')
 
 
+def test_bad_checkpoint_stops_with_one_line(files, tmp_path, capsys):
+    pytest.importorskip('gradio', reason='the web extra is not installed '
+                        '(make web-deps)')
+    broken = tmp_path / 'broken.pth'
+    broken.write_text('not a checkpoint\n')
+    with pytest.raises(SystemExit) as err:
+        web.main(['--no-imagenet', '--device', 'cpu', '--demo-dir',
+                  str(tmp_path / 'none'), '--config', files['FAM'][0],
+                  '--checkpoint', str(broken)])
+    message = str(err.value.code)
+    assert message.startswith('demo/web_demo.py: error: fam.py + '
+                              'broken.pth: ')
+    assert '\n' not in message
+    assert web.describe_error('m', ValueError('first\nsecond')) == \
+        'm: ValueError: first'
+
+
 def test_build_app(files):
     gr = pytest.importorskip('gradio', reason='the web extra is not '
                              'installed (make web-deps)')

@@ -56,7 +56,8 @@ DEFAULT_DEMO_DIR = osp.join(REPO, 'work_dirs', 'demo')
 MAX_SIDE = 512
 #: Classes listed with their scores.
 TOP_K = 5
-#: Sample photos: (package, file) of pictures that installed packages ship.
+#: Sample photos: files that scikit-image (``skimage/data``) and matplotlib
+#: (``mpl-data/sample_data``) ship.
 SKIMAGE_PHOTOS = ('chelsea.png', 'coffee.png', 'astronaut.png', 'rocket.jpg')
 MATPLOTLIB_PHOTOS = ('grace_hopper.jpg', )
 #: Test images of each trained model's data set (when there) added to the
@@ -294,7 +295,7 @@ class WebDemo:
         return list(self.specs)
 
     def examples(self) -> List[str]:
-        """Sample photos, then the ``make demo`` models' test images."""
+        """Sample photos, then the trained models' test images."""
         out = sample_photos()
         for spec in self.specs.values():
             out += [p for p in spec.examples if p not in out]

@@ -14,11 +14,18 @@ from typing import List, Optional
 from mmengine.config import Config
 
 from fam_mm.apis import WSOLInferencer
+from fam_mm.utils.image_check import exit_if_skipped, readable_images
+
+PROG = 'demo/image_demo.py'
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description='WSOL image demo: class, score and box per image')
+        prog=PROG,
+        description='WSOL image demo: class, score and box per image. '
+        'A bad image argument stops it with one line (exit status 2); in a '
+        'folder, bad images are skipped and listed at the end (exit status '
+        '1), the others are still predicted and drawn.')
     parser.add_argument('img', help='image file or folder of images')
     parser.add_argument('config', help='model config file')
     parser.add_argument(
@@ -72,14 +79,13 @@ def format_result(name: str, result: dict) -> str:
 
 def main(argv: Optional[List[str]] = None) -> List[dict]:
     args = parse_args(argv)
+    # the images are checked before the model loads
+    inputs, bad = readable_images([args.img], PROG)
     if args.checkpoint is None and not _config_weights(args.config):
         print('warning: no checkpoint, the model has random weights: its '
               'classes and boxes mean nothing', file=sys.stderr)
     inferencer = WSOLInferencer(
         args.config, pretrained=args.checkpoint, device=args.device)
-    inputs = inferencer._inputs_to_list(args.img)
-    if not inputs:
-        raise FileNotFoundError(f'no image found in {args.img}')
     results = inferencer(
         inputs,
         batch_size=args.batch_size,
@@ -90,6 +96,7 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
         print(format_result(path, result))
     if args.show_dir:
         print(f'visualizations written to {args.show_dir}')
+    exit_if_skipped(bad, len(inputs) + len(bad))
     return results
 
 

@@ -20,7 +20,8 @@ from .run_checks import InputError
 
 __all__ = [
     'IMG_EXTENSIONS', 'ImageFileError', 'check_image_file', 'list_images',
-    'split_readable', 'format_bad_images', 'exit_with_error'
+    'split_readable', 'format_bad_images', 'exit_with_error',
+    'readable_images', 'exit_if_skipped'
 ]
 
 #: File name endings of the images a folder is searched for.
@@ -218,3 +219,44 @@ def exit_with_error(prog: str, error: Union[str, Exception],
     print(f'{prog}: error: {message}', file=sys.stderr)
     sys.stderr.flush()
     raise SystemExit(code)
+
+
+def readable_images(inputs: Sequence[Union[str, os.PathLike]],
+                    prog: str) -> Tuple[List[str], List[Tuple[str, str]]]:
+    """Check a tool's image arguments before its model loads.
+
+    * A missing path, a folder without images, or a bad image given alone
+      stop the tool with ``<prog>: error: <path>: <reason>`` (exit status
+      2, as argparse's errors).
+    * Among several images (a folder, or several paths) the bad ones are
+      returned to be skipped; when none is readable the list is printed and
+      the tool exits with status 1.
+
+    Args:
+        inputs (Sequence[str]): Image files and folders (command line).
+        prog (str): The tool's name, for the message.
+
+    Returns:
+        tuple: The readable images, in order, and ``(path, message)`` of
+        the bad ones (for :func:`exit_if_skipped` at the end).
+    """
+    try:
+        images, single = list_images(inputs)
+    except ImageFileError as e:
+        exit_with_error(prog, e)
+    good, bad = split_readable(images)
+    if single and bad:
+        exit_with_error(prog, bad[0][1])
+    if not good:
+        exit_if_skipped(bad, len(images))
+    return good, bad
+
+
+def exit_if_skipped(bad: Sequence[Tuple[str, str]], total: int) -> None:
+    """At the end of a batch: list the skipped images on stderr and exit
+    with status 1 when there are any (the outputs of the others are
+    written by then)."""
+    if bad:
+        print(format_bad_images(bad, total), file=sys.stderr)
+        sys.stderr.flush()
+        raise SystemExit(1)

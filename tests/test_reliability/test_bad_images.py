@@ -83,3 +83,29 @@ def test_image_deleted_after_indexing_names_the_file(data_root, num_workers):
             'such file'
     finally:
         os.rename(moved, path)
+
+
+def test_tools_print_the_worker_error_as_one_line(data_root, capsys):
+    """tools/train.py and tools/test.py run under run_tool: the error a
+    DataLoader worker raised is printed as one line, exit status 1."""
+    from fam_mm.utils import run_tool
+    loader = _loader(data_root, num_workers=2)
+    path = loader.dataset.get_data_info(2)['img_path']
+    with open(path, 'rb') as f:
+        original = f.read()
+    try:
+        open(path, 'wb').close()
+
+        def main():
+            for _ in loader:
+                pass
+
+        with pytest.raises(SystemExit) as e:
+            run_tool(main, 'tools/test.py')
+        assert e.value.code == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == [f'tools/test.py: error: SyntheticWSOL image 2 of 8: '
+                       f'{path}: empty file (0 bytes)']
+    finally:
+        with open(path, 'wb') as f:
+            f.write(original)

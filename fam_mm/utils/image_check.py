@@ -64,6 +64,10 @@ class ImageFileError(InputError):
         super().__init__(' '.join(message.split()))
 
 
+def _is_url(path: str) -> bool:
+    return path.startswith(('http://', 'https://', 's3://'))
+
+
 def _image_format(data: bytes) -> Union[str, None]:
     """The image format of a file's first bytes, None when unknown."""
     for signature, name in _SIGNATURES:
@@ -140,7 +144,7 @@ def list_images(inputs: Sequence[Union[str, os.PathLike]]
     """Expand image paths and folders into image paths.
 
     A folder gives its files whose names end with :data:`IMG_EXTENSIONS`,
-    sorted (not its sub-folders); a file is taken as it is.
+    sorted (not its sub-folders); a file or a URL is taken as it is.
 
     Args:
         inputs (Sequence[str]): Image files and folders, as given on the
@@ -159,7 +163,9 @@ def list_images(inputs: Sequence[Union[str, os.PathLike]]
     paths: List[str] = []
     for item in inputs:
         item = os.fspath(item)
-        if osp.isdir(item):
+        if _is_url(item):  # fetched (and checked) by the loader
+            paths.append(item)
+        elif osp.isdir(item):
             found = [
                 osp.join(item, name) for name in sorted(os.listdir(item))
                 if name.lower().endswith(IMG_EXTENSIONS)
@@ -187,11 +193,15 @@ def split_readable(paths: Sequence[str]
         paths (Sequence[str]): Image files.
 
     Returns:
-        tuple: The paths :func:`check_image_file` accepts, in order, and
-        ``(path, message)`` for the others.
+        tuple: The paths :func:`check_image_file` accepts (and URLs,
+        left to the loader), in order, and ``(path, message)`` for the
+        others.
     """
     good, bad = [], []
     for path in paths:
+        if _is_url(path):
+            good.append(path)
+            continue
         try:
             check_image_file(path)
         except ImageFileError as e:

@@ -134,6 +134,9 @@ def test_list_images_and_split(tmp_path):
     assert len(text.splitlines()) == len(bad) + 1
 
     assert list_images([good]) == ([good], True)
+    url = 'https://example.com/bird.jpg'  # left to the loader
+    assert list_images([url]) == ([url], True)
+    assert split_readable([url, good]) == ([url, good], [])
     assert list_images([good, good]) == ([good, good], False)
     with pytest.raises(ImageFileError, match='missing: no such file or '
                        'folder$'):

@@ -12,14 +12,17 @@ folders and XML boxes with an ImageNetV2-style split, OpenImages30k's
 metadata and masks) are written once per module.
 """
 import copy
+import glob
 import logging
 import os
 import os.path as osp
+import re
 
 import cv2
 import numpy as np
 import pytest
 import torch
+import yaml
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.evaluator import Evaluator
@@ -108,6 +111,44 @@ def test_wsolevaluation_recipe(name):
     assert val.split == 'val' and val.type in ('WSOLMetadataDataset',
                                                'OpenImagesWSOL')
     assert cfg.test_dataloader.dataset.split in ('test', 'val')
+
+
+def _wsolevaluation_numbers():
+    """Model name -> its "(wsolevaluation)" metric in the metafiles (None
+    when it has none)."""
+    out = {}
+    for path in glob.glob(osp.join(CONFIGS, 'metafiles', '*.yml')):
+        with open(path, encoding='utf-8') as f:
+            meta = yaml.safe_load(f)
+        for model in meta['Models']:
+            values = [
+                value for result in model.get('Results', [])
+                for key, value in result['Metrics'].items()
+                if key.endswith('(wsolevaluation)')
+            ]
+            assert len(values) <= 1, model['Name']
+            out[model['Name']] = values[0] if values else None
+    return out
+
+
+def test_readme_table_matches_the_metafiles():
+    """configs/README.md's method table names every grid config once, with
+    the wsolevaluation number of its metafile entry (or '-')."""
+    with open(osp.join(CONFIGS, 'README.md'), encoding='utf-8') as f:
+        text = f.read()
+    cells = re.findall(r'`([\w.-]+\.py)` \(([\d.]+|-)\)', text)
+    names = [name for name, _ in cells]
+    assert sorted(names) == sorted(set(names)), 'a config listed twice'
+    assert set(ALL) <= set(names), sorted(set(ALL) - set(names))
+    numbers = _wsolevaluation_numbers()
+    for name, number in cells:
+        expected = numbers[osp.splitext(name)[0]]
+        if number == '-':
+            assert expected is None, name
+        else:
+            assert float(number) == expected, name
+    # CAM on CUB, VGG16 / InceptionV3 / ResNet50, as their README says
+    assert [numbers[f'cam_{b}_cub'] for b in BACKBONES] == [63.7, 63.0, 56.7]
 
 
 def test_deit_small_is_the_published_shape():

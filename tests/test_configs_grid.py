@@ -36,7 +36,7 @@ import fam_mm  # noqa: F401
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(REPO, 'configs')
 
-METHODS = ('cam', 'fam')
+METHODS = ('cam', 'fam', 'acol', 'spg')
 BACKBONES = ('vgg16', 'resnet50', 'inceptionv3')
 DATASETS_ = ('cub', 'ilsvrc', 'openimages')
 GRID = [f'{m}_{b}_{d}.py' for m in METHODS for b in BACKBONES
@@ -97,9 +97,9 @@ def test_wsolevaluation_recipe(name):
     if backbone == 'resnet50':  # wsolevaluation's 10x on layer4
         assert keys['backbone.layer4'] == dict(lr_mult=10.0)
     assert cfg.model.head.num_classes == NUM_CLASSES[dataset]
-    if method == 'cam':
-        # GT-class CAM, min-max normalised (bias-free and bicubic: CAMHead's
-        # defaults)
+    if method != 'fam':
+        # GT-class CAM, min-max normalised (bias-free and bicubic: the CAM
+        # heads' defaults)
         assert cfg.model.head.cam_target == 'gt'
         assert cfg.model.head.get('upsample_mode', 'bicubic') == 'bicubic'
         assert cfg.val_evaluator.loc_threshold_mode == 'minmax'
@@ -376,6 +376,9 @@ def _shrink(cfg, data):
     for key in ('neck', 'head'):
         if model.get(key):
             _map_in_channels(model[key], fn)
+    for key in ('mid_channels', 'guide_channels'):  # ACoL, SPG
+        if key in model.head:
+            model.head[key] = 16
     model.setdefault('data_preprocessor', cfg.data_preprocessor)
     loaders = {}
     for split in ('train', 'val', 'test'):

@@ -77,6 +77,22 @@ def test_the_grid_is_complete():
     assert not missing, f'missing configs: {missing}'
 
 
+def _check_method(method, backbone, cfg):
+    """The method's part and wsolevaluation's defaults."""
+    head = cfg.model.head
+    if method == 'acol':
+        assert head.type == 'ACoLHead' and head.erase_threshold == 0.7
+        assert head.mid_channels == 1024
+        assert head.get('pre_avgpool', False) is (backbone == 'vgg16')
+    elif method == 'spg':
+        assert head.type == 'SPGHead'
+        assert (head.b2_thresholds, head.b1_thresholds, head.c_thresholds) \
+            == ((0.7, 0.01), (0.5, 0.05), (0.7, 0.1))
+        assert len(cfg.model.backbone.out_indices) == 3
+    else:
+        assert head.type == {'fam': 'FAMHead'}.get(method, 'CAMHead')
+
+
 @pytest.mark.parametrize('name', ALL)
 def test_wsolevaluation_recipe(name):
     method, backbone, dataset = _parts(name)
@@ -103,6 +119,7 @@ def test_wsolevaluation_recipe(name):
         assert cfg.model.head.cam_target == 'gt'
         assert cfg.model.head.get('upsample_mode', 'bicubic') == 'bicubic'
         assert cfg.val_evaluator.loc_threshold_mode == 'minmax'
+    _check_method(method, backbone, cfg)
     expected = 'wsol/pxap' if dataset == 'openimages' else \
         'wsol/maxboxaccv2'
     assert cfg.default_hooks.checkpoint.save_best == expected

@@ -9,13 +9,15 @@ import argparse
 import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 from fam_mm.engine.hooks import use_rank_zero_logger
 from fam_mm.utils import (
+    CfgOptionsAction,
     apply_cfg_options,
     check_checkpoint_fits,
+    check_config,
     exit_after_distributed_run,
     run_tool,
     setup_cpu_distributed,
@@ -36,7 +38,8 @@ def parse_args(argv=None):
     parser.add_argument(
         '--show-dir',
         help='write visualizations (map overlay, predicted and GT boxes) '
-        'under WORK_DIR/TIMESTAMP/SHOW_DIR')
+        'to this folder (a relative path is relative to the current '
+        'directory)')
     parser.add_argument(
         '--show', action='store_true', help='show images in a window')
     parser.add_argument(
@@ -55,7 +58,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config keys, e.g. "test_evaluator.loc_threshold=0.4"')
     parser.add_argument(
         '--launcher',
@@ -86,7 +89,9 @@ def merge_args(cfg: Config, args) -> Config:
             enable=True,
             interval=args.interval,
             show=args.show,
-            out_dir=args.show_dir,
+            # where the user said: the hook would put a relative out_dir
+            # under work_dir/timestamp
+            out_dir=osp.abspath(args.show_dir) if args.show_dir else None,
             draw_part_maps=args.part_maps)
         if args.part_maps:
             cfg.model.head.return_part_maps = True
@@ -111,7 +116,9 @@ def main(argv=None):
         if not path.startswith(('http://', 'https://')) and \
                 not osp.isfile(path):
             raise FileNotFoundError(f'{what} file not found: {path}')
-    cfg = merge_args(Config.fromfile(args.config), args)
+    cfg = Config.fromfile(args.config)
+    check_config(cfg, args.cfg_options)  # typos: one line, nothing built
+    cfg = merge_args(cfg, args)
     # rank 0 alone writes the test metrics' json (see RankZeroLoggerHook)
     use_rank_zero_logger(cfg)
     setup_cpu_distributed(cfg)

@@ -36,7 +36,7 @@ import fam_mm  # noqa: F401
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(REPO, 'configs')
 
-METHODS = ('cam', 'fam', 'acol', 'spg')
+METHODS = ('cam', 'fam', 'has', 'acol', 'spg', 'adl', 'cutmix')
 BACKBONES = ('vgg16', 'resnet50', 'inceptionv3')
 DATASETS_ = ('cub', 'ilsvrc', 'openimages')
 GRID = [f'{m}_{b}_{d}.py' for m in METHODS for b in BACKBONES
@@ -91,6 +91,26 @@ def _check_method(method, backbone, cfg):
         assert len(cfg.model.backbone.out_indices) == 3
     else:
         assert head.type == {'fam': 'FAMHead'}.get(method, 'CAMHead')
+    augments = cfg.data_preprocessor.get('batch_augments')
+    if method == 'has':
+        assert augments.augments == [
+            dict(type='HideAndSeek', grid_size=4, hide_prob=0.5)
+        ]
+    elif method == 'cutmix':  # Beta(1, 1), every batch
+        assert augments.augments == [dict(type='CutMix', alpha=1.0)]
+        assert 'probs' not in augments
+    else:
+        assert augments is None
+    # the dataset's normalisation is kept
+    assert cfg.data_preprocessor.mean == [123.675, 116.28, 103.53]
+    if method == 'adl':
+        backbone_cfg = cfg.model.backbone
+        assert backbone_cfg.type == 'PluginBackbone'
+        assert [(p.type, p.drop_rate, p.gamma) for p in backbone_cfg.plugins
+                ] == [('ADL', 0.75, 0.9)] * 3
+        assert backbone_cfg.backbone.init_cfg.type == 'Pretrained'
+        if backbone == 'inceptionv3':  # no dropout in wsolevaluation's ADL
+            assert backbone_cfg.backbone.extra_dropout == 0.0
 
 
 @pytest.mark.parametrize('name', ALL)
@@ -438,7 +458,7 @@ def one_thread():
 
 @pytest.mark.parametrize('name', ALL)
 def test_trains_one_iteration_and_evaluates(name, tiny_data, one_thread):
-    _, _, dataset_name = _parts(name)
+    method, _, dataset_name = _parts(name)
     cfg = Config.fromfile(osp.join(CONFIGS, name))
     model_cfg, loaders = _shrink(cfg, tiny_data[dataset_name])
     torch.manual_seed(0)
@@ -467,7 +487,19 @@ def test_trains_one_iteration_and_evaluates(name, tiny_data, one_thread):
             for n, p in params.items() if n.startswith('head.')
         }
         first_before = first.detach().clone()
+        # the method's training part is live: HaS / CutMix in the data
+        # preprocessor, ADL's three layers run once each
+        augments = model.data_preprocessor.batch_augments
+        kinds = [type(a).__name__ for a in augments.augments] \
+            if augments is not None else []
+        assert kinds == {'has': ['HideAndSeek'], 'cutmix': ['CutMix']}.get(
+            method, []), kinds
+        calls = []
+        for plugin in getattr(model.backbone, 'plugins', []):
+            plugin.register_forward_hook(
+                lambda m, i, o: calls.append(type(m).__name__))
         log_vars = model.train_step(_batch(datasets['train']), optim_wrapper)
+        assert calls == (['ADL'] * 3 if method == 'adl' else []), calls
         assert torch.isfinite(log_vars['loss'])
         assert any(not torch.equal(params[n].detach(), value)
                    for n, value in watched.items()), name

@@ -448,7 +448,7 @@ class _Checker:
         if not isinstance(value, dict):
             return
         if 'type' in value:
-            extra = _TAKEN_OUT.get((getattr(owner, '__name__', None), key),
+            extra = _TAKEN_OUT.get((getattr(owner, '__name__', ''), key),
                                    ())
             self.built(value, path, reg, strict=name is not None, extra=extra)
         elif 'augments' in value:

@@ -4,7 +4,8 @@ once on tiny data in its dataset's own format.
 
 Each config is run as written except for size: the backbone keeps its type
 and depth but gets narrow new layers (VGG16 / InceptionV3: 16-channel extra
-convs; ResNet50: base width 4; DeiT-S: a 2-layer, 32-wide ViT), the images
+convs; ResNet50: base width 4; DeiT-S: a 2-layer, 32-wide ViT; ACoL's
+branches and SPG's guidance layers 16 wide), the images
 are 40 px resized and 32 px cropped, the loaders take 2 images, and no
 ImageNet weights are loaded. The tiny images and annotation files (CUB's
 official layout with a CUBV2-style train-fullsup split, ImageNet's class

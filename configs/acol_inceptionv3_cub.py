@@ -3,7 +3,7 @@
 # CUB-200-2011: the CAM config of this cell (ImageNet weights, data,
 # wsolevaluation's recipe, min-max CAM evaluation) with ACoLHead on Mixed_6e
 # (768 channels, 28 x 28 at 224): its two branches replace the extra convs
-# (docs/methods_acol_spg.md). wsolevaluation's MaxBoxAccV2 for this cell (their
+# (docs/methods.md). wsolevaluation's MaxBoxAccV2 for this cell (their
 # README): 56.2 (CAM 56.7, -0.5).
 _base_ = ['./cam_inceptionv3_cub.py']
 

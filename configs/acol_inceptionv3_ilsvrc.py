@@ -2,7 +2,7 @@
 # Object Localization", CVPR 2018) with an InceptionV3 backbone on ILSVRC: the
 # CAM config of this cell (ImageNet weights, data, wsolevaluation's recipe,
 # min-max CAM evaluation) with ACoLHead on Mixed_6e (768 channels, 28 x 28 at
-# 224): its two branches replace the extra convs (docs/methods_acol_spg.md).
+# 224): its two branches replace the extra convs (docs/methods.md).
 # wsolevaluation's MaxBoxAccV2 for this cell (their README): 63.7 (CAM 63.4,
 # +0.3).
 _base_ = ['./cam_inceptionv3_ilsvrc.py']

@@ -3,7 +3,7 @@
 # OpenImages30k: the CAM config of this cell (ImageNet weights, data,
 # wsolevaluation's recipe, min-max CAM evaluation) with ACoLHead on Mixed_6e
 # (768 channels, 28 x 28 at 224): its two branches replace the extra convs
-# (docs/methods_acol_spg.md). wsolevaluation's PxAP for this cell (their
+# (docs/methods.md). wsolevaluation's PxAP for this cell (their
 # README): 57.2 (CAM 63.2, -6.0).
 _base_ = ['./cam_inceptionv3_openimages.py']
 

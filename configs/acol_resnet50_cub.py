@@ -2,7 +2,7 @@
 # Object Localization", CVPR 2018) with a ResNet50 backbone on CUB-200-2011:
 # the CAM config of this cell (ImageNet weights, data, wsolevaluation's recipe,
 # min-max CAM evaluation) with ACoLHead on layer4 (2048 channels, 14 x 14 at
-# 224) (docs/methods_acol_spg.md). wsolevaluation's MaxBoxAccV2 for this cell
+# 224) (docs/methods.md). wsolevaluation's MaxBoxAccV2 for this cell
 # (their README): 66.5 (CAM 63.0, +3.5).
 _base_ = ['./cam_resnet50_cub.py']
 

@@ -2,7 +2,7 @@
 # Object Localization", CVPR 2018) with a ResNet50 backbone on ILSVRC: the CAM
 # config of this cell (ImageNet weights, data, wsolevaluation's recipe, min-max
 # CAM evaluation) with ACoLHead on layer4 (2048 channels, 14 x 14 at 224)
-# (docs/methods_acol_spg.md). wsolevaluation's MaxBoxAccV2 for this cell (their
+# (docs/methods.md). wsolevaluation's MaxBoxAccV2 for this cell (their
 # README): 62.3 (CAM 63.7, -1.4).
 _base_ = ['./cam_resnet50_ilsvrc.py']
 

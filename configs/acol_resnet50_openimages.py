@@ -2,7 +2,7 @@
 # Object Localization", CVPR 2018) with a ResNet50 backbone on OpenImages30k:
 # the CAM config of this cell (ImageNet weights, data, wsolevaluation's recipe,
 # min-max CAM evaluation) with ACoLHead on layer4 (2048 channels, 14 x 14 at
-# 224) (docs/methods_acol_spg.md). wsolevaluation's PxAP for this cell (their
+# 224) (docs/methods.md). wsolevaluation's PxAP for this cell (their
 # README): 57.3 (CAM 58.5, -1.2).
 _base_ = ['./cam_resnet50_openimages.py']
 

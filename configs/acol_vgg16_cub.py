@@ -2,7 +2,7 @@
 # Object Localization", CVPR 2018) with a VGG16 backbone on CUB-200-2011: the
 # CAM config of this cell (ImageNet weights, data, wsolevaluation's recipe,
 # min-max CAM evaluation) with ACoLHead on conv5_3 (512 channels, 14 x 14 at
-# 224): its two branches replace conv6 (docs/methods_acol_spg.md).
+# 224): its two branches replace conv6 (docs/methods.md).
 # wsolevaluation's MaxBoxAccV2 for this cell (their README): 57.4 (CAM 63.7,
 # -6.3).
 _base_ = ['./cam_vgg16_cub.py']

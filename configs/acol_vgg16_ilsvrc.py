@@ -2,7 +2,7 @@
 # Object Localization", CVPR 2018) with a VGG16 backbone on ILSVRC: the CAM
 # config of this cell (ImageNet weights, data, wsolevaluation's recipe, min-max
 # CAM evaluation) with ACoLHead on conv5_3 (512 channels, 14 x 14 at 224): its
-# two branches replace conv6 (docs/methods_acol_spg.md). wsolevaluation's
+# two branches replace conv6 (docs/methods.md). wsolevaluation's
 # MaxBoxAccV2 for this cell (their README): 57.4 (CAM 60.0, -2.6).
 _base_ = ['./cam_vgg16_ilsvrc.py']
 

@@ -2,7 +2,7 @@
 # Object Localization", CVPR 2018) with a VGG16 backbone on OpenImages30k: the
 # CAM config of this cell (ImageNet weights, data, wsolevaluation's recipe,
 # min-max CAM evaluation) with ACoLHead on conv5_3 (512 channels, 14 x 14 at
-# 224): its two branches replace conv6 (docs/methods_acol_spg.md).
+# 224): its two branches replace conv6 (docs/methods.md).
 # wsolevaluation's PxAP for this cell (their README): 54.3 (CAM 58.3, -4.0).
 _base_ = ['./cam_vgg16_openimages.py']
 

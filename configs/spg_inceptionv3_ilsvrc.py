@@ -2,7 +2,7 @@
 # Localization", ECCV 2018) with an InceptionV3 backbone on ILSVRC: the CAM
 # config of this cell (ImageNet weights, data, wsolevaluation's recipe, min-max
 # CAM evaluation) with SPGHead on the backbone's last three outputs
-# (docs/methods_acol_spg.md); the test map is the classifier's CAM.
+# (docs/methods.md); the test map is the classifier's CAM.
 # wsolevaluation's MaxBoxAccV2 for this cell (their README): 63.3 (CAM 63.4,
 # -0.1).
 _base_ = ['./cam_inceptionv3_ilsvrc.py']

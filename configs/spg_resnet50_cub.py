@@ -2,7 +2,7 @@
 # Localization", ECCV 2018) with a ResNet50 backbone on CUB-200-2011: the CAM
 # config of this cell (ImageNet weights, data, wsolevaluation's recipe, min-max
 # CAM evaluation) with SPGHead on the backbone's last three outputs
-# (docs/methods_acol_spg.md); the test map is the classifier's CAM.
+# (docs/methods.md); the test map is the classifier's CAM.
 # wsolevaluation's MaxBoxAccV2 for this cell (their README): 60.4 (CAM 63.0,
 # -2.6).
 _base_ = ['./cam_resnet50_cub.py']

@@ -2,7 +2,7 @@
 # Localization", ECCV 2018) with a VGG16 backbone on CUB-200-2011: the CAM
 # config of this cell (ImageNet weights, data, wsolevaluation's recipe, min-max
 # CAM evaluation) with SPGHead on the backbone's last three outputs
-# (docs/methods_acol_spg.md); the test map is the classifier's CAM.
+# (docs/methods.md); the test map is the classifier's CAM.
 # wsolevaluation's MaxBoxAccV2 for this cell (their README): 56.3 (CAM 63.7,
 # -7.4).
 _base_ = ['./cam_vgg16_cub.py']

@@ -2,7 +2,7 @@
 # Localization", ECCV 2018) with a VGG16 backbone on ILSVRC: the CAM config of
 # this cell (ImageNet weights, data, wsolevaluation's recipe, min-max CAM
 # evaluation) with SPGHead on the backbone's last three outputs
-# (docs/methods_acol_spg.md); the test map is the classifier's CAM.
+# (docs/methods.md); the test map is the classifier's CAM.
 # wsolevaluation's MaxBoxAccV2 for this cell (their README): 59.9 (CAM 60.0,
 # -0.1).
 _base_ = ['./cam_vgg16_ilsvrc.py']

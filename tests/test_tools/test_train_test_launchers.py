@@ -40,7 +40,7 @@ import pytest
 import torch
 
 from fam_mm.datasets.synthetic_wsol import generate_synthetic_wsol, read_meta
-from fam_mm.utils import InputError
+from fam_mm.utils import CheckpointError, InputError
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG_REL = 'configs/fam_resnet18_synthetic.py'
@@ -386,8 +386,9 @@ def test_test_num_classes_mismatch(trained, tmp_path):
     testing, naming the fix (mmengine would log "size mismatch" and
     evaluate a random head)."""
     with _tool_run(), pytest.raises(
-            InputError,
-            match=r'head\.\S+ is \(4, .*\(3, .*model\.head\.num_classes=4'):
+            CheckpointError,
+            match=r"does not fit \S+: size mismatch 'head\.\S+' .*\[4, .* in "
+            r'the checkpoint, \[3, .*model\.head\.num_classes=4$'):
         test_tool.main([
             CONFIG, trained['ckpt'], '--work-dir',
             str(tmp_path / 'work'), '--cfg-options',
@@ -426,7 +427,7 @@ def test_train_unreachable_init_url(trained, tmp_path):
         capture_output=True,
         text=True,
         timeout=SUBPROCESS_TIMEOUT)
-    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert proc.returncode == 2, proc.stderr[-3000:]
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr[-3000:]
     assert lines[0].startswith('tools/train.py: error: model.backbone.'
@@ -450,7 +451,7 @@ def test_tool_help_is_quiet(tool):
 
 def test_test_missing_checkpoint(tmp_path, monkeypatch):
     monkeypatch.delenv('LOCAL_RANK', raising=False)  # parse_args sets it
-    with pytest.raises(FileNotFoundError, match='checkpoint'):
+    with pytest.raises(CheckpointError, match='none.pth not found'):
         test_tool.main([CONFIG, str(tmp_path / 'none.pth')])
 
 

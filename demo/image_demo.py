@@ -9,11 +9,13 @@ Examples:
 import argparse
 import os.path as osp
 import sys
+import warnings
 from typing import List, Optional
 
 from mmengine.config import Config
 
 from fam_mm.apis import WSOLInferencer
+from fam_mm.utils import run_tool
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -45,6 +47,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--batch-size', type=int, default=1, help='images per forward pass')
     args = parser.parse_args(argv)
+    if args.checkpoint is not None and args.random_weights:
+        parser.error('give --checkpoint or --random-weights, not both')
     if args.checkpoint is None and not args.random_weights \
             and not _config_weights(args.config):
         parser.error('--checkpoint is required: without it the model has '
@@ -61,22 +65,31 @@ def _config_weights(config: str) -> Optional[str]:
 
 
 def format_result(name: str, result: dict) -> str:
-    """One line: image, class, score and box (original pixels)."""
+    """One line: image, class, score and box (original pixels); marked
+    ``(random weights)`` when the model has them."""
     label = result['pred_label']
-    cls = result.get('pred_class', str(label))
+    cls = result.get('pred_class', f'class_{label}')
     x1, y1, x2, y2 = (float(v) for v in result['pred_bbox'])
+    random = ' (random weights)' if result.get('random_weights') else ''
     return (f'{name}: class {cls} (label {label}), score '
             f'{result["pred_score"]:.4f}, box [{x1:.1f}, {y1:.1f}, '
-            f'{x2:.1f}, {y2:.1f}]')
+            f'{x2:.1f}, {y2:.1f}]{random}')
 
 
 def main(argv: Optional[List[str]] = None) -> List[dict]:
     args = parse_args(argv)
-    if args.checkpoint is None and not _config_weights(args.config):
-        print('warning: no checkpoint, the model has random weights: its '
-              'classes and boxes mean nothing', file=sys.stderr)
-    inferencer = WSOLInferencer(
-        args.config, pretrained=args.checkpoint, device=args.device)
+    if args.random_weights:
+        print('demo/image_demo.py: warning: --random-weights: the model has '
+              'random weights, its classes and boxes mean nothing',
+              file=sys.stderr)
+    # a checkpoint of another model (or an unreadable file) raises
+    # CheckpointError: one line, exit status 2 (see run_tool)
+    with warnings.catch_warnings():  # said above, in one line
+        warnings.filterwarnings('ignore', message='.*random weights')
+        inferencer = WSOLInferencer(
+            args.config,
+            pretrained=False if args.random_weights else args.checkpoint,
+            device=args.device)
     inputs = inferencer._inputs_to_list(args.img)
     if not inputs:
         raise FileNotFoundError(f'no image found in {args.img}')
@@ -94,4 +107,4 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main, 'demo/image_demo.py')

@@ -28,7 +28,11 @@ from mmengine.runner import Runner
 from fam_mm.apis import find_pipeline_dataset, get_test_pipeline_cfg
 from fam_mm.evaluation.metrics.pseudo_boxes import LABEL_SOURCES
 from fam_mm.utils import (
+    apply_cfg_options,
+    check_checkpoint,
     exit_after_distributed_run,
+    load_checkpoint_file,
+    run_tool,
     setup_cpu_distributed,
     teardown_distributed,
 )
@@ -63,6 +67,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--num-workers', type=int, help='dataloader workers per process')
     parser.add_argument('--work-dir', help='directory for the logs')
+    parser.add_argument(
+        '--data-root',
+        help='move every split to this dataset root (the same as '
+        '--cfg-options data_root=DIR)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -103,8 +111,8 @@ def build_export_cfg(cfg: Config, args: argparse.Namespace) -> Config:
         (test pipeline, ordered sampler), ``test_evaluator`` = the COCO
         writer and ``load_from`` = the checkpoint.
     """
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    # --data-root / data_root= move every split (a bare merge moves none)
+    apply_cfg_options(cfg, args.cfg_options, getattr(args, 'data_root', None))
     key = f'{args.split}_dataloader'
     if not isinstance(cfg.get(key, None), dict):
         raise ValueError(f'the config has no {key}')
@@ -152,14 +160,16 @@ def main(argv: Optional[List[str]] = None) -> dict:
     args = parse_args(argv)
     if not args.out.endswith('.json'):
         raise ValueError(f'--out must be a .json file: {args.out}')
-    for path, what in ((args.config, 'config'), (args.checkpoint,
-                                                 'checkpoint')):
-        if not path.startswith(('http://', 'https://')) and \
-                not osp.isfile(path):
-            raise FileNotFoundError(f'{what} file not found: {path}')
+    if not osp.isfile(args.config):
+        raise FileNotFoundError(f'config file not found: {args.config}')
+    # a missing or unreadable checkpoint fails before anything is built
+    loaded = load_checkpoint_file(args.checkpoint)
     cfg = build_export_cfg(Config.fromfile(args.config), args)
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
+    # mmengine loads it with strict=False: another model's weights would
+    # only be logged, and a random model's boxes exported
+    check_checkpoint(runner.model, args.checkpoint, args.config, loaded)
     metrics = runner.test()
     teardown_distributed()
     if runner.rank == 0:
@@ -170,5 +180,5 @@ def main(argv: Optional[List[str]] = None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main, 'tools/export_pseudo_boxes.py')
     exit_after_distributed_run()

@@ -17,9 +17,11 @@ from mmengine.runner import Runner
 from fam_mm.engine.hooks import use_rank_zero_logger
 from fam_mm.utils import (
     apply_cfg_options,
+    check_checkpoint,
     check_init_checkpoints,
     check_schedule,
     exit_after_distributed_run,
+    load_checkpoint_file,
     run_tool,
     setup_cpu_distributed,
     teardown_distributed,
@@ -146,6 +148,11 @@ def main(argv=None):
     args = parse_args(argv)
     if not osp.isfile(args.config):
         raise FileNotFoundError(f'config file not found: {args.config}')
+    # --resume CKPT: a missing, truncated or non-checkpoint file fails
+    # before anything is built; whether it fits, once the model is built
+    resume_from = args.resume if args.resume not in (None, 'auto') else None
+    loaded = None if resume_from is None else \
+        load_checkpoint_file(resume_from)
     cfg = merge_args(Config.fromfile(args.config), args)
     # before anything is built: an unreachable init_cfg URL fails here in
     # one line, not deep in weight initialisation
@@ -159,6 +166,10 @@ def main(argv=None):
     use_rank_zero_logger(cfg)
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
+    if resume_from is not None:
+        # mmengine resumes with strict=False: another model's checkpoint
+        # would only be logged, and training go on from random weights
+        check_checkpoint(runner.model, resume_from, args.config, loaded)
     report_batch_recipe(runner)  # total batch and lr vs the recipe's
     runner.train()
     teardown_distributed()

@@ -9,10 +9,10 @@ Example:
         --out-dir vis --part-maps
 """
 import argparse
-import os.path as osp
 from typing import List, Optional
 
 from fam_mm.apis import WSOLInferencer
+from fam_mm.utils import run_tool
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -40,8 +40,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> List[dict]:
     args = parse_args(argv)
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
+    # a missing, unreadable or wrong-model checkpoint raises CheckpointError
     inferencer = WSOLInferencer(
         args.config, pretrained=args.checkpoint, device=args.device)
     inputs = []
@@ -59,4 +58,4 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main, 'tools/visualization/vis_fam.py')

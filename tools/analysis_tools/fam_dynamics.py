@@ -82,6 +82,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--work-dir',
                         default=osp.join(REPO, 'work_dirs', 'dynamics'))
     parser.add_argument('--out', default=None, help='json of the rows')
+    parser.add_argument(
+        '--data-root',
+        help='move every split to this dataset root (the same as '
+        '--cfg-options data_root=DIR)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args(argv)
 
@@ -89,9 +93,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[List[str]] = None) -> List[dict]:
     args = parse_args(argv)
     import fam_mm  # noqa: F401
+    from fam_mm.utils import apply_cfg_options
     cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    # --data-root / data_root= move every split (a bare merge moves none)
+    apply_cfg_options(cfg, args.cfg_options, args.data_root)
     if cfg.model.get('head', {}).get('type') != 'FAMHead':
         raise SystemExit(f'{args.config}: not a FAM config (FAMHead)')
     cfg.work_dir = args.work_dir
@@ -113,4 +118,5 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
 
 
 if __name__ == '__main__':
-    main()
+    from fam_mm.utils import run_tool
+    run_tool(main, 'tools/analysis_tools/fam_dynamics.py')

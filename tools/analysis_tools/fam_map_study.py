@@ -46,6 +46,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--test', action='store_true',
                         help='also test with the threshold chosen on val')
     parser.add_argument('--cam-curve-interval', type=float, default=0.01)
+    parser.add_argument(
+        '--data-root',
+        help='move every split to this dataset root (the same as '
+        '--cfg-options data_root=DIR)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args(argv)
 
@@ -54,9 +58,10 @@ def main(argv: Optional[List[str]] = None) -> dict:
     args = parse_args(argv)
     import fam_mm  # noqa: F401
     from fam_mm.evaluation.metrics import WSOLMetric  # noqa: F401
+    from fam_mm.utils import apply_cfg_options
     cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    # --data-root / data_root= move every split (a bare merge moves none)
+    apply_cfg_options(cfg, args.cfg_options, args.data_root)
     work_dir = osp.join(args.work_dir, args.name)
     cfg.work_dir = work_dir
     cfg.randomness = dict(seed=args.seed, deterministic=False)
@@ -134,4 +139,5 @@ def _summary(name: str, train_min: float, result: dict,
 
 
 if __name__ == '__main__':
-    main()
+    from fam_mm.utils import run_tool
+    run_tool(main, 'tools/analysis_tools/fam_map_study.py')

@@ -35,6 +35,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='dataloader of the config (default: test)')
     parser.add_argument('--out', required=True, help='output .json file')
     parser.add_argument(
+        '--data-root',
+        help='move every split to this dataset root (the same as '
+        '--cfg-options data_root=DIR)')
+    parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config keys, e.g. "test_dataloader.dataset.'
         'data_root=data/cub"')
@@ -82,10 +86,11 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
     from mmpretrain.registry import DATASETS
 
     import fam_mm  # noqa: F401  (registers the datasets)
+    from fam_mm.utils import apply_cfg_options
 
     cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    # --data-root / data_root= move every split (a bare merge moves none)
+    apply_cfg_options(cfg, args.cfg_options, args.data_root)
     key = f'{args.split}_dataloader'
     if not isinstance(cfg.get(key, None), dict):
         raise ValueError(f'the config has no {key}')
@@ -101,4 +106,5 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
 
 
 if __name__ == '__main__':
-    main()
+    from fam_mm.utils import run_tool
+    run_tool(main, 'tools/dataset_converters/wsol_to_coco.py')

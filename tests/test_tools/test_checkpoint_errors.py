@@ -17,6 +17,7 @@ import os.path as osp
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 import torch
@@ -303,3 +304,30 @@ def test_export_data_root_moves_the_split(files, tmp_path, how):
         osp.join(name, f) for name in tiny.CLASSES[1:]
         for f in os.listdir(moved / name))
     assert names == expected
+
+
+def test_train_resume_from_a_fitting_checkpoint(files, tmp_path, monkeypatch):
+    """The check lets an mmengine checkpoint of the same model through
+    (message hub, optimizer state: loaded with weights_only=True) and the
+    run resumes from it."""
+    monkeypatch.delenv('LOCAL_RANK', raising=False)
+    train = _module('tools/train.py')
+    work_dir = str(tmp_path / 'work')
+    argv = [files['FAM_cfg'], '--work-dir', work_dir, '--no-validate']
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        train.main(argv)
+        ckpt = osp.join(work_dir, 'epoch_1.pth')
+        # mmengine names its logger and visualizer <config>_<timestamp>
+        # (seconds) and reuses them: the second run starts in a new second
+        second = int(time.time())
+        while int(time.time()) == second:
+            time.sleep(0.05)
+        runner = train.main(argv + [
+            '--resume', ckpt, '--cfg-options', 'train_cfg.max_epochs=2'
+        ])
+    finally:
+        torch.set_num_threads(threads)
+    assert runner.epoch == 2
+    assert osp.isfile(osp.join(work_dir, 'epoch_2.pth'))

@@ -22,14 +22,16 @@ import os
 import os.path as osp
 from typing import List, Optional
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 from fam_mm.apis import find_pipeline_dataset, get_test_pipeline_cfg
 from fam_mm.evaluation.metrics.pseudo_boxes import LABEL_SOURCES
 from fam_mm.utils import (
+    CfgOptionsAction,
     apply_cfg_options,
     check_checkpoint,
+    check_config,
     exit_after_distributed_run,
     load_checkpoint_file,
     run_tool,
@@ -74,7 +76,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config keys, e.g. "model.head.loc_threshold=0.4"')
     parser.add_argument(
         '--launcher',
@@ -111,6 +113,7 @@ def build_export_cfg(cfg: Config, args: argparse.Namespace) -> Config:
         (test pipeline, ordered sampler), ``test_evaluator`` = the COCO
         writer and ``load_from`` = the checkpoint.
     """
+    check_config(cfg, args.cfg_options)  # typos: one line, nothing built
     # --data-root / data_root= move every split (a bare merge moves none)
     apply_cfg_options(cfg, args.cfg_options, getattr(args, 'data_root', None))
     key = f'{args.split}_dataloader'
@@ -162,9 +165,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
         raise ValueError(f'--out must be a .json file: {args.out}')
     if not osp.isfile(args.config):
         raise FileNotFoundError(f'config file not found: {args.config}')
+    cfg = build_export_cfg(Config.fromfile(args.config), args)
     # a missing or unreadable checkpoint fails before anything is built
     loaded = load_checkpoint_file(args.checkpoint)
-    cfg = build_export_cfg(Config.fromfile(args.config), args)
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     # mmengine loads it with strict=False: another model's weights would

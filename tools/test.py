@@ -10,13 +10,15 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 from fam_mm.engine.hooks import use_rank_zero_logger
 from fam_mm.utils import (
+    CfgOptionsAction,
     apply_cfg_options,
     check_checkpoint,
+    check_config,
     exit_after_distributed_run,
     load_checkpoint_file,
     run_tool,
@@ -65,7 +67,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config keys, e.g. "test_evaluator.loc_threshold=0.4"')
     parser.add_argument(
         '--launcher',
@@ -124,11 +126,13 @@ def main(argv=None):
     if not args.config.startswith(('http://', 'https://')) and \
             not osp.isfile(args.config):
         raise FileNotFoundError(f'config file not found: {args.config}')
+    cfg = Config.fromfile(args.config)
+    check_config(cfg, args.cfg_options)  # typos: one line, nothing built
     # a missing, truncated or non-checkpoint file fails before anything is
     # built; whether it fits the model is checked once the model is built
     loaded = None if args.random_weights else \
         load_checkpoint_file(args.checkpoint)
-    cfg = merge_args(Config.fromfile(args.config), args)
+    cfg = merge_args(cfg, args)
     # rank 0 alone writes the test metrics' json (see RankZeroLoggerHook)
     use_rank_zero_logger(cfg)
     setup_cpu_distributed(cfg)

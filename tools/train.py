@@ -11,13 +11,15 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 from fam_mm.engine.hooks import use_rank_zero_logger
 from fam_mm.utils import (
+    CfgOptionsAction,
     apply_cfg_options,
     check_checkpoint,
+    check_config,
     check_init_checkpoints,
     check_schedule,
     exit_after_distributed_run,
@@ -66,7 +68,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config keys, e.g. "train_cfg.max_epochs=2"')
     parser.add_argument(
         '--launcher',
@@ -148,12 +150,14 @@ def main(argv=None):
     args = parse_args(argv)
     if not osp.isfile(args.config):
         raise FileNotFoundError(f'config file not found: {args.config}')
+    cfg = Config.fromfile(args.config)
+    check_config(cfg, args.cfg_options)  # typos: one line, nothing built
     # --resume CKPT: a missing, truncated or non-checkpoint file fails
     # before anything is built; whether it fits, once the model is built
     resume_from = args.resume if args.resume not in (None, 'auto') else None
     loaded = None if resume_from is None else \
         load_checkpoint_file(resume_from)
-    cfg = merge_args(Config.fromfile(args.config), args)
+    cfg = merge_args(cfg, args)
     # before anything is built: an unreachable init_cfg URL fails here in
     # one line, not deep in weight initialisation
     check_init_checkpoints(cfg.model)

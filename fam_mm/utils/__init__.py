@@ -6,6 +6,7 @@ from .checkpoint_check import (
     state_dict_mismatch,
 )
 from .checkpoint_safety import register_checkpoint_safe_globals
+from .config_check import CfgOptionsAction, ConfigKeyError, check_config
 from .dist import (
     exit_after_distributed_run,
     setup_cpu_distributed,
@@ -26,5 +27,5 @@ __all__ = [
     'CheckpointError', 'check_checkpoint', 'checkpoint_classes',
     'load_checkpoint_file', 'state_dict_mismatch', 'check_init_checkpoints',
     'run_tool', 'set_data_root', 'apply_cfg_options', 'set_max_epochs',
-    'check_schedule'
+    'check_schedule', 'check_config', 'ConfigKeyError', 'CfgOptionsAction'
 ]

@@ -28,8 +28,11 @@ class CheckpointError(InputError):
     """A checkpoint that cannot be read or does not fit its model.
 
     A ``ValueError`` (through :class:`~fam_mm.utils.InputError`); the tools
-    print its message as one line and exit with status 2.
+    print its message as one line and exit with status :attr:`exit_code`
+    (2, as ``argparse`` for a bad argument).
     """
+
+    exit_code = 2
 
 
 def _one_line(text: Any, limit: int = 160) -> str:

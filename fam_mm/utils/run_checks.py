@@ -23,7 +23,7 @@ DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 class InputError(ValueError):
     """Bad input given by the user (config, command line, files).
 
-    The tools print its message as one line and exit with status 2.
+    The tools print its message as one line and exit with status 1.
     """
 
 
@@ -298,7 +298,8 @@ def run_tool(main: Callable[[], Any], prog: str) -> Any:
     ``FileNotFoundError`` are the user's to fix, and their messages name the
     file, line or key: a traceback through mmengine would only hide them.
     They are printed as ``<prog>: error: <message>`` and the process exits
-    with status 2, as argparse's ``parser.error`` does. Other exceptions
+    with status 1 (2 for a config key or a checkpoint, the error's
+    ``exit_code``, as ``argparse`` for a bad argument). Other exceptions
     propagate with their traceback.
 
     Args:
@@ -317,4 +318,4 @@ def run_tool(main: Callable[[], Any], prog: str) -> Any:
         message = ' '.join(str(e).split())  # one line
         print(f'{prog}: error: {message}', file=sys.stderr)
         sys.stderr.flush()
-        raise SystemExit(2) from None
+        raise SystemExit(getattr(e, 'exit_code', 1)) from None

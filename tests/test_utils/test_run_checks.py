@@ -256,7 +256,7 @@ def test_run_tool_prints_one_line(error, capsys):
 
     with pytest.raises(SystemExit) as e:
         run_tool(main, 'tools/x.py')
-    assert e.value.code == 2  # as argparse's parser.error
+    assert e.value.code == 1
     err = capsys.readouterr().err
     assert err.count('\n') == 1 and err.startswith('tools/x.py: error: ')
 

@@ -29,8 +29,15 @@ from math import nan
 from typing import List, Optional
 
 import numpy as np
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
+
+from fam_mm.utils import (
+    CfgOptionsAction,
+    apply_cfg_options,
+    check_config,
+    run_tool,
+)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -50,7 +57,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--data-root',
         help='move every split to this dataset root (the same as '
         '--cfg-options data_root=DIR)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
     return parser.parse_args(argv)
 
 
@@ -58,8 +65,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
     args = parse_args(argv)
     import fam_mm  # noqa: F401
     from fam_mm.evaluation.metrics import WSOLMetric  # noqa: F401
-    from fam_mm.utils import apply_cfg_options
     cfg = Config.fromfile(args.config)
+    check_config(cfg, args.cfg_options)  # typos: one line, nothing built
     # --data-root / data_root= move every split (a bare merge moves none)
     apply_cfg_options(cfg, args.cfg_options, args.data_root)
     work_dir = osp.join(args.work_dir, args.name)
@@ -139,5 +146,4 @@ def _summary(name: str, train_min: float, result: dict,
 
 
 if __name__ == '__main__':
-    from fam_mm.utils import run_tool
     run_tool(main, 'tools/analysis_tools/fam_map_study.py')

@@ -21,13 +21,15 @@ import shlex
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 from fam_mm.evaluation.functional import select_loc_threshold
 from fam_mm.utils import (
+    CfgOptionsAction,
     apply_cfg_options,
     check_checkpoint,
+    check_config,
     load_checkpoint_file,
     run_tool,
 )
@@ -53,7 +55,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override settings of the config, key=value')
     return parser.parse_args(argv)
 
@@ -213,9 +215,10 @@ def main(argv=None):
     args = parse_args(argv)
     if not osp.isfile(args.config):
         raise FileNotFoundError(f'config file not found: {args.config}')
+    cfg = Config.fromfile(args.config)
+    check_config(cfg, args.cfg_options)  # typos: one line, nothing built
     # a missing or unreadable checkpoint fails before anything is built
     loaded = load_checkpoint_file(args.checkpoint)
-    cfg = Config.fromfile(args.config)
     # --data-root / data_root= move every split (a bare merge moves none)
     apply_cfg_options(cfg, args.cfg_options, args.data_root)
     work_dir = args.work_dir or osp.join(

@@ -21,7 +21,14 @@ import os.path as osp
 from typing import Any, Dict, List, Optional
 
 import mmengine
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
+
+from fam_mm.utils import (
+    CfgOptionsAction,
+    apply_cfg_options,
+    check_config,
+    run_tool,
+)
 
 SPLITS = ('train', 'val', 'test')
 
@@ -39,7 +46,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='move every split to this dataset root (the same as '
         '--cfg-options data_root=DIR)')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options', nargs='+', action=CfgOptionsAction,
         help='override config keys, e.g. "test_dataloader.dataset.'
         'data_root=data/cub"')
     return parser.parse_args(argv)
@@ -86,9 +93,9 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
     from mmpretrain.registry import DATASETS
 
     import fam_mm  # noqa: F401  (registers the datasets)
-    from fam_mm.utils import apply_cfg_options
 
     cfg = Config.fromfile(args.config)
+    check_config(cfg, args.cfg_options)  # typos: one line, nothing built
     # --data-root / data_root= move every split (a bare merge moves none)
     apply_cfg_options(cfg, args.cfg_options, args.data_root)
     key = f'{args.split}_dataloader'
@@ -106,5 +113,4 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
 
 
 if __name__ == '__main__':
-    from fam_mm.utils import run_tool
     run_tool(main, 'tools/dataset_converters/wsol_to_coco.py')

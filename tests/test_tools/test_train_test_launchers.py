@@ -40,7 +40,7 @@ import pytest
 import torch
 
 from fam_mm.datasets.synthetic_wsol import generate_synthetic_wsol, read_meta
-from fam_mm.utils import ConfigKeyError, InputError
+from fam_mm.utils import CheckpointError, ConfigKeyError, InputError
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG_REL = 'configs/fam_resnet18_synthetic.py'
@@ -409,8 +409,9 @@ def test_test_num_classes_mismatch(trained, tmp_path):
     testing, naming the fix (mmengine would log "size mismatch" and
     evaluate a random head)."""
     with _tool_run(), pytest.raises(
-            InputError,
-            match=r'head\.\S+ is \(4, .*\(3, .*model\.head\.num_classes=4'):
+            CheckpointError,
+            match=r"does not fit \S+: size mismatch 'head\.\S+' .*\[4, .* in "
+            r'the checkpoint, \[3, .*model\.head\.num_classes=4$'):
         test_tool.main([
             CONFIG, trained['ckpt'], '--work-dir',
             str(tmp_path / 'work'), '--cfg-options',
@@ -473,7 +474,7 @@ def test_tool_help_is_quiet(tool):
 
 def test_test_missing_checkpoint(tmp_path, monkeypatch):
     monkeypatch.delenv('LOCAL_RANK', raising=False)  # parse_args sets it
-    with pytest.raises(FileNotFoundError, match='checkpoint'):
+    with pytest.raises(CheckpointError, match='none.pth not found'):
         test_tool.main([CONFIG, str(tmp_path / 'none.pth')])
 
 

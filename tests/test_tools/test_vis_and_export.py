@@ -9,6 +9,7 @@ import pytest
 
 from fam_mm.apis import WSOLInferencer
 from fam_mm.evaluation.metrics import pseudo_boxes_to_coco
+from fam_mm.utils import CheckpointError
 from fam_mm.visualization import display_size
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -93,7 +94,7 @@ def test_vis_fam(files, tmp_path, capsys):
         disp_h, disp_w = display_size(cv2.imread(path).shape[:2])
         assert disp_h < drawn.shape[0] < disp_h + 80
         assert disp_w < drawn.shape[1] < 2 * disp_w
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(CheckpointError, match='none.pth not found'):
         vis.main([
             files['CAM_cfg'],
             str(tmp_path / 'none.pth'), paths[0], '--out-dir',

@@ -1,5 +1,6 @@
 """fam_mm.utils.run_checks: --data-root, init_cfg checkpoints, one-line
 errors."""
+import os
 import os.path as osp
 import urllib.error
 
@@ -14,7 +15,7 @@ from fam_mm.utils import (
     run_tool,
     set_data_root,
 )
-from fam_mm.utils.run_checks import hub_cache_path
+from fam_mm.utils.run_checks import check_data_root, hub_cache_path
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -76,21 +77,47 @@ def test_data_root_errors():
         set_data_root(cfg, '/d')
 
 
-def test_apply_cfg_options_data_root_and_other_keys():
+def test_apply_cfg_options_data_root_and_other_keys(tmp_path):
     """``data_root=`` among --cfg-options moves the splits like --data-root;
     the other options merge; the two spellings must agree."""
+    x, y, z = (str(tmp_path / name) for name in 'xyz')
+    for root in (x, y, z):
+        os.makedirs(root)
     cfg = _cfg('fam_resnet18_synthetic.py')
-    apply_cfg_options(cfg, {'data_root': '/x', 'train_cfg.max_epochs': 1})
-    assert cfg.train_dataloader.dataset.data_root == '/x'
-    assert cfg.test_dataloader.dataset.data_root == '/x'
+    apply_cfg_options(cfg, {'data_root': x, 'train_cfg.max_epochs': 1})
+    assert cfg.train_dataloader.dataset.data_root == x
+    assert cfg.test_dataloader.dataset.data_root == x
     assert cfg.train_cfg.max_epochs == 1
     cfg = _cfg('fam_resnet18_synthetic.py')
-    apply_cfg_options(cfg, None, data_root='/y')
-    assert cfg.val_dataloader.dataset.data_root == '/y'
-    apply_cfg_options(cfg, {'data_root': '/z'}, data_root='/z')
-    assert cfg.val_dataloader.dataset.data_root == '/z'
+    apply_cfg_options(cfg, None, data_root=y)
+    assert cfg.val_dataloader.dataset.data_root == y
+    apply_cfg_options(cfg, {'data_root': z}, data_root=z)
+    assert cfg.val_dataloader.dataset.data_root == z
     with pytest.raises(InputError, match='disagree'):
         apply_cfg_options(cfg, {'data_root': '/a'}, data_root='/b')
+
+
+@pytest.mark.parametrize('how', ['--data-root', 'data_root='])
+def test_apply_cfg_options_data_root_must_exist(tmp_path, how):
+    """A mistyped root is an error naming it, not a place where
+    SyntheticWSOL would generate a new benchmark; the config is left as
+    it was."""
+    cfg = _cfg('fam_resnet18_synthetic.py')
+    before = cfg.val_dataloader.dataset.data_root
+    typo = str(tmp_path / 'synthetc_wsol')
+    options, root = ({'data_root': typo}, None) if how == 'data_root=' \
+        else (None, typo)
+    with pytest.raises(InputError) as e:
+        apply_cfg_options(cfg, options, data_root=root)
+    assert str(e.value).startswith(f'--data-root {typo} does not exist ')
+    assert 'generate_synthetic.py --out-dir' in str(e.value)
+    assert not osp.exists(typo)
+    assert cfg.val_dataloader.dataset.data_root == before
+    afile = tmp_path / 'a_file'
+    afile.write_text('x')
+    with pytest.raises(InputError, match='is a file, not a directory'):
+        check_data_root(str(afile))
+    check_data_root('s3://bucket/data')  # left to the file backend
 
 
 def test_apply_cfg_options_max_epochs_moves_the_cosine():
@@ -202,7 +229,6 @@ def test_init_checkpoint_cached_or_local(tmp_path, monkeypatch):
     def never(u, t):
         raise AssertionError('a cached file must not be probed')
 
-    import os
     os.makedirs(osp.dirname(cached))
     open(cached, 'wb').close()
     assert check_init_checkpoints(_model(url), probe=never) == 0

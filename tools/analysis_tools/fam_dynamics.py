@@ -24,7 +24,12 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from fam_mm.evaluation.functional import foreground_stats
-from fam_mm.utils import CfgOptionsAction, check_config, run_tool
+from fam_mm.utils import (
+    CfgOptionsAction,
+    apply_cfg_options,
+    check_config,
+    run_tool,
+)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -83,6 +88,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--work-dir',
                         default=osp.join(REPO, 'work_dirs', 'dynamics'))
     parser.add_argument('--out', default=None, help='json of the rows')
+    parser.add_argument(
+        '--data-root',
+        help='move every split to this dataset root (the same as '
+        '--cfg-options data_root=DIR)')
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
     return parser.parse_args(argv)
 
@@ -92,8 +101,8 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
     import fam_mm  # noqa: F401
     cfg = Config.fromfile(args.config)
     check_config(cfg, args.cfg_options)  # typos: one line, nothing built
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    # --data-root / data_root= move every split (a bare merge moves none)
+    apply_cfg_options(cfg, args.cfg_options, args.data_root)
     if cfg.model.get('head', {}).get('type') != 'FAMHead':
         raise SystemExit(f'{args.config}: not a FAM config (FAMHead)')
     cfg.work_dir = args.work_dir

@@ -32,7 +32,12 @@ import numpy as np
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from fam_mm.utils import CfgOptionsAction, check_config, run_tool
+from fam_mm.utils import (
+    CfgOptionsAction,
+    apply_cfg_options,
+    check_config,
+    run_tool,
+)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -48,6 +53,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--test', action='store_true',
                         help='also test with the threshold chosen on val')
     parser.add_argument('--cam-curve-interval', type=float, default=0.01)
+    parser.add_argument(
+        '--data-root',
+        help='move every split to this dataset root (the same as '
+        '--cfg-options data_root=DIR)')
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
     return parser.parse_args(argv)
 
@@ -58,8 +67,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
     from fam_mm.evaluation.metrics import WSOLMetric  # noqa: F401
     cfg = Config.fromfile(args.config)
     check_config(cfg, args.cfg_options)  # typos: one line, nothing built
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    # --data-root / data_root= move every split (a bare merge moves none)
+    apply_cfg_options(cfg, args.cfg_options, args.data_root)
     work_dir = osp.join(args.work_dir, args.name)
     cfg.work_dir = work_dir
     cfg.randomness = dict(seed=args.seed, deterministic=False)

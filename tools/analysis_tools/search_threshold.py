@@ -25,7 +25,14 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from fam_mm.evaluation.functional import select_loc_threshold
-from fam_mm.utils import CfgOptionsAction, check_config, run_tool
+from fam_mm.utils import (
+    CfgOptionsAction,
+    apply_cfg_options,
+    check_checkpoint,
+    check_config,
+    load_checkpoint_file,
+    run_tool,
+)
 
 
 def parse_args(argv=None):
@@ -41,6 +48,10 @@ def parse_args(argv=None):
         metavar=('START', 'STOP', 'STEP'),
         help='candidate thresholds np.arange(START, STOP, STEP)')
     parser.add_argument('--work-dir', help='directory for the logs')
+    parser.add_argument(
+        '--data-root',
+        help='move every split to this dataset root (the same as '
+        '--cfg-options data_root=DIR)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -158,7 +169,8 @@ def freeze_command(config: str,
                    checkpoint: str,
                    threshold: float,
                    cfg_options: Optional[Sequence[str]] = None,
-                   evaluator_keys: Sequence[str] = ()) -> str:
+                   evaluator_keys: Sequence[str] = (),
+                   data_root: Optional[str] = None) -> str:
     """The ``tools/test.py`` command that tests with ``threshold``.
 
     Args:
@@ -169,6 +181,7 @@ def freeze_command(config: str,
             the search, repeated so that the test sees the same model.
         evaluator_keys (Sequence[str]): Evaluator keys that must get the
             same value (see :func:`evaluator_threshold_keys`).
+        data_root (str, optional): The search's ``--data-root``, repeated.
 
     Returns:
         str: A shell command line.
@@ -177,9 +190,11 @@ def freeze_command(config: str,
     options = [o for o in (cfg_options or [])
                if o.split('=', 1)[0] not in keys]
     options += [f'{key}={threshold:.4g}' for key in keys]
+    root = [] if data_root is None else ['--data-root', data_root]
     return ' '.join(
         shlex.quote(a) for a in ['python', 'tools/test.py', config,
-                                 checkpoint, '--cfg-options', *options])
+                                 checkpoint, *root, '--cfg-options',
+                                 *options])
 
 
 def _raw_cfg_options(argv: Optional[List[str]]) -> List[str]:
@@ -198,10 +213,14 @@ def _raw_cfg_options(argv: Optional[List[str]]) -> List[str]:
 
 def main(argv=None):
     args = parse_args(argv)
+    if not osp.isfile(args.config):
+        raise FileNotFoundError(f'config file not found: {args.config}')
     cfg = Config.fromfile(args.config)
     check_config(cfg, args.cfg_options)  # typos: one line, nothing built
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    # a missing or unreadable checkpoint fails before anything is built
+    loaded = load_checkpoint_file(args.checkpoint)
+    # --data-root / data_root= move every split (a bare merge moves none)
+    apply_cfg_options(cfg, args.cfg_options, args.data_root)
     work_dir = args.work_dir or osp.join(
         './work_dirs',
         osp.splitext(osp.basename(args.config))[0] + '_threshold_search')
@@ -210,6 +229,9 @@ def main(argv=None):
     search_config(cfg, args.checkpoint, candidates, work_dir)
 
     runner = Runner.from_cfg(cfg)
+    # mmengine loads it with strict=False: another model's weights would
+    # only be logged, and a random model's threshold searched
+    check_checkpoint(runner.model, args.checkpoint, args.config, loaded)
     runner.val()
     metric = next(m for m in runner.val_loop.evaluator.metrics
                   if getattr(m, 'loc_threshold_curve', None) is not None)
@@ -220,7 +242,8 @@ def main(argv=None):
     print(f'best loc_threshold: {best:.4f} (GT-known Loc {acc:.2f}%)')
     print('freeze it for the test set with:')
     print('  ' + freeze_command(args.config, args.checkpoint, best,
-                                _raw_cfg_options(argv), evaluator_keys))
+                                _raw_cfg_options(argv), evaluator_keys,
+                                args.data_root))
     return best, acc
 
 

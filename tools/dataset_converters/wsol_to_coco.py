@@ -23,7 +23,12 @@ from typing import Any, Dict, List, Optional
 import mmengine
 from mmengine.config import Config
 
-from fam_mm.utils import CfgOptionsAction, check_config, run_tool
+from fam_mm.utils import (
+    CfgOptionsAction,
+    apply_cfg_options,
+    check_config,
+    run_tool,
+)
 
 SPLITS = ('train', 'val', 'test')
 
@@ -36,6 +41,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--split', choices=SPLITS, default='test',
                         help='dataloader of the config (default: test)')
     parser.add_argument('--out', required=True, help='output .json file')
+    parser.add_argument(
+        '--data-root',
+        help='move every split to this dataset root (the same as '
+        '--cfg-options data_root=DIR)')
     parser.add_argument(
         '--cfg-options', nargs='+', action=CfgOptionsAction,
         help='override config keys, e.g. "test_dataloader.dataset.'
@@ -87,8 +96,8 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
 
     cfg = Config.fromfile(args.config)
     check_config(cfg, args.cfg_options)  # typos: one line, nothing built
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    # --data-root / data_root= move every split (a bare merge moves none)
+    apply_cfg_options(cfg, args.cfg_options, args.data_root)
     key = f'{args.split}_dataloader'
     if not isinstance(cfg.get(key, None), dict):
         raise ValueError(f'the config has no {key}')

@@ -9,10 +9,10 @@ Example:
         --out-dir vis --part-maps
 """
 import argparse
-import os.path as osp
 from typing import List, Optional
 
 from fam_mm.apis import WSOLInferencer
+from fam_mm.utils import run_tool
 from fam_mm.utils.image_check import exit_if_skipped, readable_images
 
 PROG = 'tools/visualization/vis_fam.py'
@@ -50,8 +50,7 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
     args = parse_args(argv)
     # the images are checked before the model loads
     inputs, bad = readable_images(args.img, PROG)
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
+    # a missing, unreadable or wrong-model checkpoint raises CheckpointError
     inferencer = WSOLInferencer(
         args.config, pretrained=args.checkpoint, device=args.device)
     results = inferencer(
@@ -65,4 +64,4 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main, 'tools/visualization/vis_fam.py')

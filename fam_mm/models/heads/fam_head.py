@@ -244,7 +244,7 @@ class FAMHead(BaseWSOLHead):
             obj_feat=obj)
 
     #: State that checkpoints written before it existed lack; loading one
-    #: keeps the head's own value (see ``check_checkpoint_fits``).
+    #: keeps the head's own value (see ``fam_mm.utils.check_checkpoint``).
     optional_state_keys = ('train_iters', )
 
     def _load_from_state_dict(self, state_dict, prefix, *args,

@@ -304,7 +304,7 @@ def test_checkpoint_without_warmup_clock_still_loads(tmp_path):
     and pass tools/test.py's check."""
     import torch.nn as nn
 
-    from fam_mm.utils.run_checks import check_checkpoint_fits
+    from fam_mm.utils import check_checkpoint
 
     class Model(nn.Module):
 
@@ -320,12 +320,12 @@ def test_checkpoint_without_warmup_clock_still_loads(tmp_path):
     Model().load_state_dict(state, strict=True)
     path = tmp_path / 'old.pth'
     torch.save(dict(state_dict=state), path)
-    check_checkpoint_fits(model, str(path), 'cfg')
+    check_checkpoint(model, str(path), 'cfg')
     # a weight that is really missing is still reported
     state.pop('head.fc.weight')
     torch.save(dict(state_dict=state), path)
-    with pytest.raises(Exception, match='head.fc.weight'):
-        check_checkpoint_fits(model, str(path), 'cfg')
+    with pytest.raises(Exception, match="missing key 'head.fc.weight'"):
+        check_checkpoint(model, str(path), 'cfg')
 
 
 def test_softmax_part_activation_has_a_background_channel():

@@ -7,6 +7,7 @@ from .wsol_drawing import (
     colorize,
     compose_figure,
     display_size,
+    draw_method_rows,
     draw_wsol_grid,
     draw_wsol_sample,
     map_to_original,
@@ -15,6 +16,6 @@ from .wsol_drawing import (
 
 __all__ = [
     'DISPLAY_MIN_SIZE', 'GT_COLOR', 'METHOD_COLORS', 'PRED_COLOR', 'Panel',
-    'colorize', 'compose_figure', 'display_size', 'draw_wsol_grid',
-    'draw_wsol_sample', 'map_to_original', 'overlay_heatmap'
+    'colorize', 'compose_figure', 'display_size', 'draw_method_rows',
+    'draw_wsol_grid', 'draw_wsol_sample', 'map_to_original', 'overlay_heatmap'
 ]

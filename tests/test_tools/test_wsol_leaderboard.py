@@ -143,7 +143,7 @@ def test_tables_from_fake_results(board):
     assert '| 0.60 +- 0.00 | 0.10 +- 0.00 | 1.00x | 0.50, 0.50 |' in cam
     assert '| grid8 | 90.00 +- 0.00 | 40.00 +- 10.00 |' in has
     assert has.endswith('| 1.50x | 0.50, 0.25 |')
-    assert '- HaS (grid size (px at 128 px input)): grid16 30.00, ' \
+    assert '- HaS (patch size g (px at 128 px input)): grid16 30.00, ' \
         '**grid8 31.00**' in lines
     # the benchmark's ratios instead of the logs'
     table = board.summarize(board_results, {'cam': 1.0, 'has': 1.1})
@@ -197,3 +197,36 @@ def test_tiny_leaderboard_end_to_end(board, tmp_path, capsys):
     assert out.count('done before, reusing') == 2
     assert 'fine-tuning' not in out
     assert again == json.loads(json.dumps(results))
+
+
+def test_a_finished_run_is_reused_only_for_its_own_setting(board, tmp_path):
+    class Demo:  # what execute needs of tools/demo.py when nothing runs
+        lines = []
+
+        @staticmethod
+        def _console(args):
+            return Demo
+
+        @staticmethod
+        def line(text):
+            Demo.lines.append(text)
+
+    args = board.parse_args(['--work-dir', str(tmp_path)])
+    args.demo_args = None
+    (spg, ) = board.plan(board.parse_args(
+        ['--methods', 'spg', '--variants', 'crest', '--budget', '1']),
+        check=False)['crest', 'spg']
+    run_dir = tmp_path / 'crest' / spg.name
+    run_dir.mkdir(parents=True)
+    record = dict(variant='crest', method='spg', setting=spg.setting,
+                  seed=spg.seed, config=spg.config, overrides=spg.overrides)
+    # as JSON holds it: the thresholds' tuples are lists there
+    (run_dir / board.RESULT_FILE).write_text(json.dumps(
+        dict(record, **{board.SELECT_KEY: 42.0})))
+    assert board.execute(Demo, args, spg, ())[board.SELECT_KEY] == 42.0
+    assert spg.result[board.SELECT_KEY] == 42.0
+    assert 'done before' in Demo.lines[-1]
+    other = board.Run('crest', 'spg', spg.setting, spg.seed, spg.config,
+                      dict(spg.overrides, **{'model.head.x': 1}))
+    with pytest.raises(ValueError, match='holds another run .overrides'):
+        board.execute(Demo, args, other, ())

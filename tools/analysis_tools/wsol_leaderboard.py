@@ -118,8 +118,11 @@ class Method:
         return f'{name}_efficientnet-lite0_synthetic-finegrained.py'
 
 
-_HAS = 'data_preprocessor.batch_augments.augments.0'
-_ADL = 'model.backbone.plugins'
+_AUG = 'model.train_cfg'  # the batch augments (ImageClassifier's train_cfg)
+_ADL = [f'model.backbone.plugins.{i}' for i in range(3)]
+#: SPGHead's (high, low) thresholds (wsolevaluation's), scaled by its search
+_SPG = dict(b2_thresholds=(0.7, 0.01), b1_thresholds=(0.5, 0.05),
+            c_thresholds=(0.7, 0.1))
 METHODS: Dict[str, Method] = {
     'cam': Method('CAM', 'cam', 'learning rate (no hyper-parameter of its '
                   'own)', (('lr5e-3', {_LR: 5e-3}), ('lr1e-2', {_LR: 1e-2}),
@@ -127,23 +130,27 @@ METHODS: Dict[str, Method] = {
     'fam': Method('FAM', 'fam', 'lambda_div (diversity loss weight)', tuple(
         (f'div{v:g}', {'model.head.loss_div_weight': v})
         for v in (0.1, 0.01, 1.0))),
-    'has': Method('HaS', 'cam', 'grid size (px at 128 px input)', tuple(
-        (f'grid{v}', {f'{_HAS}.grid_size': v}) for v in (16, 8, 32))),
+    'has': Method('HaS', 'cam', 'patch size g (px at 128 px input)', tuple(
+        (f'grid{v}', {f'{_AUG}.augments.0.grid_size': v})
+        for v in (4, 16, 32))),
     'cutmix': Method('CutMix', 'cam', 'alpha (Beta(alpha, alpha)), prob',
                      tuple((f'alpha{a:g}-prob{p:g}', {
-                         f'{_HAS}.alpha': a,
-                         'data_preprocessor.batch_augments.probs': p
+                         f'{_AUG}.augments.0.alpha': a,
+                         f'{_AUG}.probs': p
                      }) for a, p in ((1.0, 1.0), (1.0, 0.5), (0.5, 1.0)))),
     'adl': Method('ADL', 'cam', 'drop_rate, gamma', tuple(
         (f'drop{d:g}-gamma{g:g}', {
-            f'{_ADL}.{i}.{k}': v
-            for i in range(2) for k, v in (('drop_rate', d), ('gamma', g))
+            f'{plugin}.{k}': v
+            for plugin in _ADL for k, v in (('drop_rate', d), ('gamma', g))
         }) for d, g in ((0.75, 0.9), (0.5, 0.9), (0.75, 0.8)))),
-    'acol': Method('ACoL', 'cam', 'erasing threshold', tuple(
-        (f'thr{v:g}', {'model.head.threshold': v}) for v in (0.7, 0.5, 0.9))),
-    'spg': Method('SPG', 'cam', 'thresholds scale', tuple(
-        (f'scale{v:g}', {'model.head.thresholds_scale': v})
-        for v in (1.0, 0.8, 1.2))),
+    'acol': Method('ACoL', 'cam', 'erase_threshold', tuple(
+        (f'thr{v:g}', {'model.head.erase_threshold': v})
+        for v in (0.7, 0.5, 0.9))),
+    'spg': Method('SPG', 'cam', 'thresholds x scale', tuple(
+        (f'scale{v:g}', {
+            f'model.head.{k}': tuple(round(t * v, 4) for t in pair)
+            for k, pair in _SPG.items()
+        }) for v in (1.0, 0.8, 1.2))),
 }
 #: Columns of the test table: result key, title, percent (else fraction).
 COLUMNS = (('wsol/top1_cls', 'Top-1 Cls'),
@@ -361,10 +368,15 @@ def format_plan(runs: Dict[Tuple[str, str], List[Run]],
     total = 0
     for (variant, method), search in runs.items():
         lines.append(f'[{variant}] {method}: configs/{search[0].config}')
+        data = {k: v for k, v in search[0].overrides.items()
+                if k.split('.')[0] in _LOADERS}
+        if data:
+            lines.append('  data: ' + ' '.join(f'{k}={v}'
+                                               for k, v in data.items()))
         for run in search:
-            lines.append(f'  search {run.name}: ' +
-                         ' '.join(f'{k}={v}' for k, v in
-                                  run.overrides.items()))
+            lines.append(f'  search {run.name}: ' + ' '.join(
+                f'{k}={v}' for k, v in run.overrides.items()
+                if k not in data))
         extra = [s for s in args.seeds if s != args.search_seed]
         lines.append(f'  test: the setting chosen on val (best '
                      f'{SELECT_KEY}) at seeds {args.seeds}'
@@ -422,7 +434,9 @@ def execute(demo, args: argparse.Namespace, run: Run,
     if osp.isfile(result_file):
         with open(result_file) as f:
             result = json.load(f)
-        mismatch = [k for k in record if result.get(k) != record[k]]
+        # compared as JSON holds them (tuples are lists there)
+        mismatch = [k for k in record
+                    if result.get(k) != json.loads(json.dumps(record[k]))]
         if mismatch:
             raise ValueError(
                 f'{result_file} holds another run ({", ".join(mismatch)} '

@@ -22,13 +22,16 @@ import os
 import os.path as osp
 from typing import List, Optional
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 from fam_mm.apis import find_pipeline_dataset, get_test_pipeline_cfg
 from fam_mm.evaluation.metrics.pseudo_boxes import LABEL_SOURCES
 from fam_mm.utils import (
+    CfgOptionsAction,
+    check_config,
     exit_after_distributed_run,
+    run_tool,
     setup_cpu_distributed,
     teardown_distributed,
 )
@@ -66,7 +69,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config keys, e.g. "model.head.loc_threshold=0.4"')
     parser.add_argument(
         '--launcher',
@@ -103,6 +106,7 @@ def build_export_cfg(cfg: Config, args: argparse.Namespace) -> Config:
         (test pipeline, ordered sampler), ``test_evaluator`` = the COCO
         writer and ``load_from`` = the checkpoint.
     """
+    check_config(cfg, args.cfg_options)  # typos: one line, nothing built
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     key = f'{args.split}_dataloader'
@@ -170,5 +174,5 @@ def main(argv: Optional[List[str]] = None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main, 'tools/export_pseudo_boxes.py')
     exit_after_distributed_run()

@@ -9,13 +9,15 @@ import argparse
 import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 from fam_mm.engine.hooks import use_rank_zero_logger
 from fam_mm.utils import (
+    CfgOptionsAction,
     apply_cfg_options,
     check_checkpoint_fits,
+    check_config,
     exit_after_distributed_run,
     run_tool,
     setup_cpu_distributed,
@@ -55,7 +57,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config keys, e.g. "test_evaluator.loc_threshold=0.4"')
     parser.add_argument(
         '--launcher',
@@ -111,7 +113,9 @@ def main(argv=None):
         if not path.startswith(('http://', 'https://')) and \
                 not osp.isfile(path):
             raise FileNotFoundError(f'{what} file not found: {path}')
-    cfg = merge_args(Config.fromfile(args.config), args)
+    cfg = Config.fromfile(args.config)
+    check_config(cfg, args.cfg_options)  # typos: one line, nothing built
+    cfg = merge_args(cfg, args)
     # rank 0 alone writes the test metrics' json (see RankZeroLoggerHook)
     use_rank_zero_logger(cfg)
     setup_cpu_distributed(cfg)

@@ -11,12 +11,14 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 from fam_mm.engine.hooks import use_rank_zero_logger
 from fam_mm.utils import (
+    CfgOptionsAction,
     apply_cfg_options,
+    check_config,
     check_init_checkpoints,
     check_schedule,
     exit_after_distributed_run,
@@ -64,7 +66,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config keys, e.g. "train_cfg.max_epochs=2"')
     parser.add_argument(
         '--launcher',
@@ -146,7 +148,9 @@ def main(argv=None):
     args = parse_args(argv)
     if not osp.isfile(args.config):
         raise FileNotFoundError(f'config file not found: {args.config}')
-    cfg = merge_args(Config.fromfile(args.config), args)
+    cfg = Config.fromfile(args.config)
+    check_config(cfg, args.cfg_options)  # typos: one line, nothing built
+    cfg = merge_args(cfg, args)
     # before anything is built: an unreachable init_cfg URL fails here in
     # one line, not deep in weight initialisation
     check_init_checkpoints(cfg.model)

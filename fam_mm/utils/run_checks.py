@@ -332,7 +332,9 @@ def run_tool(main: Callable[[], Any], prog: str) -> Any:
     ``FileNotFoundError`` are the user's to fix, and their messages name the
     file, line or key: a traceback through mmengine would only hide them.
     They are printed as ``<prog>: error: <message>`` and the process exits
-    with status 1. Other exceptions propagate with their traceback.
+    with status 1 (2 for a config key, ``ConfigKeyError.exit_code``, as
+    ``argparse`` for a bad argument). Other exceptions propagate with their
+    traceback.
 
     Args:
         main (callable): The tool's entry point.
@@ -350,4 +352,4 @@ def run_tool(main: Callable[[], Any], prog: str) -> Any:
         message = ' '.join(str(e).split())  # one line
         print(f'{prog}: error: {message}', file=sys.stderr)
         sys.stderr.flush()
-        raise SystemExit(1) from None
+        raise SystemExit(getattr(e, 'exit_code', 1)) from None

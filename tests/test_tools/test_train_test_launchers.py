@@ -40,7 +40,7 @@ import pytest
 import torch
 
 from fam_mm.datasets.synthetic_wsol import generate_synthetic_wsol, read_meta
-from fam_mm.utils import InputError
+from fam_mm.utils import ConfigKeyError, InputError
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG_REL = 'configs/fam_resnet18_synthetic.py'
@@ -345,7 +345,10 @@ def test_test_show_dir(tested, trained):
 
 
 def test_test_unknown_evaluator_argument(trained, tmp_path):
-    with _tool_run(), pytest.raises(TypeError, match='no_such_option'):
+    # caught by check_config before the runner is built (was a TypeError)
+    with _tool_run(), pytest.raises(
+            ConfigKeyError,
+            match="^test_evaluator: unknown key 'no_such_option'"):
         test_tool.main([
             CONFIG, trained['ckpt'], '--work-dir',
             str(tmp_path / 'work'), '--cfg-options',

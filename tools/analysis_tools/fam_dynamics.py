@@ -19,11 +19,12 @@ import os.path as osp
 from typing import List, Optional
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from fam_mm.evaluation.functional import foreground_stats
+from fam_mm.utils import CfgOptionsAction, check_config, run_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -82,7 +83,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--work-dir',
                         default=osp.join(REPO, 'work_dirs', 'dynamics'))
     parser.add_argument('--out', default=None, help='json of the rows')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
     return parser.parse_args(argv)
 
 
@@ -90,6 +91,7 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
     args = parse_args(argv)
     import fam_mm  # noqa: F401
     cfg = Config.fromfile(args.config)
+    check_config(cfg, args.cfg_options)  # typos: one line, nothing built
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     if cfg.model.get('head', {}).get('type') != 'FAMHead':
@@ -113,4 +115,4 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main, 'tools/analysis_tools/fam_dynamics.py')

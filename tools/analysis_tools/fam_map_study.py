@@ -29,8 +29,10 @@ from math import nan
 from typing import List, Optional
 
 import numpy as np
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
+
+from fam_mm.utils import CfgOptionsAction, check_config, run_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -46,7 +48,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--test', action='store_true',
                         help='also test with the threshold chosen on val')
     parser.add_argument('--cam-curve-interval', type=float, default=0.01)
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
     return parser.parse_args(argv)
 
 
@@ -55,6 +57,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
     import fam_mm  # noqa: F401
     from fam_mm.evaluation.metrics import WSOLMetric  # noqa: F401
     cfg = Config.fromfile(args.config)
+    check_config(cfg, args.cfg_options)  # typos: one line, nothing built
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     work_dir = osp.join(args.work_dir, args.name)
@@ -134,4 +137,4 @@ def _summary(name: str, train_min: float, result: dict,
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main, 'tools/analysis_tools/fam_map_study.py')

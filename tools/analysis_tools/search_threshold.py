@@ -21,10 +21,11 @@ import shlex
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 from fam_mm.evaluation.functional import select_loc_threshold
+from fam_mm.utils import CfgOptionsAction, check_config, run_tool
 
 
 def parse_args(argv=None):
@@ -43,7 +44,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override settings of the config, key=value')
     return parser.parse_args(argv)
 
@@ -198,6 +199,7 @@ def _raw_cfg_options(argv: Optional[List[str]]) -> List[str]:
 def main(argv=None):
     args = parse_args(argv)
     cfg = Config.fromfile(args.config)
+    check_config(cfg, args.cfg_options)  # typos: one line, nothing built
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     work_dir = args.work_dir or osp.join(
@@ -223,4 +225,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main, 'tools/analysis_tools/search_threshold.py')

@@ -21,7 +21,9 @@ import os.path as osp
 from typing import Any, Dict, List, Optional
 
 import mmengine
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
+
+from fam_mm.utils import CfgOptionsAction, check_config, run_tool
 
 SPLITS = ('train', 'val', 'test')
 
@@ -35,7 +37,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='dataloader of the config (default: test)')
     parser.add_argument('--out', required=True, help='output .json file')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options', nargs='+', action=CfgOptionsAction,
         help='override config keys, e.g. "test_dataloader.dataset.'
         'data_root=data/cub"')
     return parser.parse_args(argv)
@@ -84,6 +86,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
     import fam_mm  # noqa: F401  (registers the datasets)
 
     cfg = Config.fromfile(args.config)
+    check_config(cfg, args.cfg_options)  # typos: one line, nothing built
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     key = f'{args.split}_dataloader'
@@ -101,4 +104,4 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main, 'tools/dataset_converters/wsol_to_coco.py')

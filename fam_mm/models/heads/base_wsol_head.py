@@ -11,6 +11,24 @@ from mmpretrain.structures import DataSample
 from fam_mm.evaluation.functional import boxes_to_original, extract_bbox
 
 UPSAMPLE_MODES = ('bilinear', 'bicubic')
+CAM_TARGETS = ('pred', 'gt')
+
+
+def minmax_normalize(maps: torch.Tensor) -> torch.Tensor:
+    """Min-max normalise every map over its last two (spatial) dimensions.
+
+    Args:
+        maps (Tensor): Maps of shape ``(..., H, W)``, e.g. ``(B, 1, H, W)``.
+
+    Returns:
+        Tensor: Same shape, each ``(H, W)`` map rescaled to ``[0, 1]``; a
+        constant map becomes all zeros (no NaN).
+    """
+    flat = maps.flatten(-2)
+    lo = flat.min(dim=-1, keepdim=True).values
+    hi = flat.max(dim=-1, keepdim=True).values
+    span = (hi - lo).clamp(min=torch.finfo(flat.dtype).tiny)
+    return ((flat - lo) / span).view_as(maps)
 
 
 class BaseWSOLHead(ClsHead):
@@ -54,6 +72,44 @@ class BaseWSOLHead(ClsHead):
                              f', got {upsample_mode!r}')
         self.loc_threshold = loc_threshold
         self.upsample_mode = upsample_mode
+
+    @staticmethod
+    def _gt_labels(data_samples: List[DataSample]) -> torch.Tensor:
+        """One ground-truth class per sample ``(B,)`` for training.
+
+        ``gt_label``'s first entry, or the arg-max of ``gt_score`` when the
+        batch carries soft targets (mixing batch augments).
+        """
+        if 'gt_score' in data_samples[0]:
+            return torch.stack([i.gt_score for i in data_samples]).argmax(1)
+        return torch.stack([i.gt_label.view(-1)[0] for i in data_samples])
+
+    @staticmethod
+    def _target_labels(
+        cls_score: torch.Tensor,
+        data_samples: Optional[Sequence[Optional[DataSample]]] = None,
+        target: str = 'pred',
+    ) -> torch.Tensor:
+        """Which class's map each sample gets at test time, ``(B,)``.
+
+        Args:
+            cls_score (Tensor): Logits ``(B, num_classes)``.
+            data_samples (list[DataSample | None], optional): Inputs' data
+                samples.
+            target (str): ``'pred'`` (the top-1 class) or ``'gt'`` (the
+                sample's ``gt_label``; samples without one fall back to the
+                prediction).
+
+        Returns:
+            Tensor: Class indices ``(B,)``.
+        """
+        labels = cls_score.argmax(dim=1)
+        if target == 'gt' and data_samples is not None:
+            labels = labels.clone()
+            for i, sample in enumerate(data_samples):
+                if sample is not None and 'gt_label' in sample:
+                    labels[i] = sample.gt_label.view(-1)[0]
+        return labels
 
     def _cls_loss(self, cls_score: torch.Tensor,
                   data_samples: List[DataSample]) -> torch.Tensor:

@@ -6,9 +6,7 @@ import torch.nn as nn
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from .base_wsol_head import BaseWSOLHead
-
-CAM_TARGETS = ('pred', 'gt')
+from .base_wsol_head import CAM_TARGETS, BaseWSOLHead
 
 
 @MODELS.register_module()
@@ -107,12 +105,7 @@ class CAMHead(BaseWSOLHead):
     ) -> List[DataSample]:
         """Predict class, CAM and box (same fields as :class:`FAMHead`)."""
         cls_score = self(feats)
-        labels = cls_score.argmax(dim=1)
-        if self.cam_target == 'gt' and data_samples is not None:
-            labels = labels.clone()
-            for i, sample in enumerate(data_samples):
-                if sample is not None and 'gt_label' in sample:
-                    labels[i] = sample.gt_label.view(-1)[0]
+        labels = self._target_labels(cls_score, data_samples, self.cam_target)
         cams = self.class_activation_maps(feats, labels)
         return self._get_wsol_predictions(
             cls_score, cams, data_samples, minmax=True)

@@ -37,7 +37,7 @@ def test_config_builds(path):
         assert head == 'LinearClsHead'
         assert cfg.test_evaluator['type'] == 'Accuracy'
         return
-    assert head in ('FAMHead', 'CAMHead')
+    assert head in ('FAMHead', 'CAMHead', 'ACoLHead', 'SPGHead')
     if head == 'FAMHead':
         assert type(model.neck).__name__ == 'FAMNeck'
         assert model.neck.in_channels == model.head.in_channels

@@ -6,14 +6,19 @@
 # `make setup-det` adds full mmcv (CPU ops built once from the sdist, the
 # wheel cached outside the repo) and mmdet for projects/fam_pseudo_det;
 # `make demo-det` runs that project end to end.
+# `make web` starts the web demo (demo/web_demo.py, a local Gradio app;
+# options in WEB_ARGS), installing requirements/web.txt first when Gradio is
+# missing (`make web-deps`). `make browser` installs Debian's chromium for
+# the real-browser test of tests/test_web (skipped without it).
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.fam_mm_installed
 PYTEST_ARGS ?=
+WEB_ARGS ?=
 
-.PHONY: setup setup-det lint test demo demo-det clean-venv
+.PHONY: setup setup-det lint test demo demo-det web web-deps browser clean-venv
 
 setup: $(STAMP)
 
@@ -50,6 +55,28 @@ demo: setup
 
 demo-det: setup-det
 	$(PY) projects/fam_pseudo_det/run_synthetic.py
+
+web: setup
+	@$(PY) -c "import gradio" 2>/dev/null || $(MAKE) --no-print-directory web-deps
+	$(PY) demo/web_demo.py $(WEB_ARGS)
+
+web-deps: setup
+	$(PY) -m pip install --quiet -r requirements/web.txt
+
+# Debian's chromium for tests/test_web's browser test (Playwright drives it;
+# its own browser download is not used). apt-get needs root.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then \
+		echo ">>> chromium found: $$(command -v chromium)"; \
+	elif [ "$$(id -u)" != 0 ]; then \
+		echo ">>> make browser: installing chromium needs root: run" \
+			"'sudo apt-get install -y chromium' (Debian/Ubuntu); without" \
+			"it the browser test of tests/test_web skips"; \
+		exit 1; \
+	else \
+		apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
 
 clean-venv:
 	rm -rf $(VENV)

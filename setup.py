@@ -85,6 +85,7 @@ setup(
     extras_require={
         'tests': read_requirements('tests'),
         'lite': read_requirements('mmcv'),
+        'web': read_requirements('web'),
     },
     zip_safe=False,
 )

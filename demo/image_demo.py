@@ -5,20 +5,31 @@ Examples:
         --checkpoint fam_vgg16_cub.pth
     python demo/image_demo.py images/ configs/fam_vgg16_cub.py \
         --checkpoint fam_vgg16_cub.pth --show-dir vis --part-maps
+    python demo/image_demo.py bird.jpg configs/fam_vgg16_cub.py \
+        --checkpoint fam_vgg16_cub.pth \
+        --cfg-options model.head.loc_threshold=0.4
 """
 import argparse
 import os.path as osp
 import sys
-from typing import List, Optional
+from typing import List, Optional, Union
 
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
 from fam_mm.apis import WSOLInferencer
+from fam_mm.utils import apply_cfg_options
+from fam_mm.utils.image_check import exit_if_skipped, readable_images
+
+PROG = 'demo/image_demo.py'
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description='WSOL image demo: class, score and box per image')
+        prog=PROG,
+        description='WSOL image demo: class, score and box per image. '
+        'A bad image argument stops it with one line (exit status 2); in a '
+        'folder, bad images are skipped and listed at the end (exit status '
+        '1), the others are still predicted and drawn.')
     parser.add_argument('img', help='image file or folder of images')
     parser.add_argument('config', help='model config file')
     parser.add_argument(
@@ -44,6 +55,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='draw the FAM part maps next to the localization map')
     parser.add_argument(
         '--batch-size', type=int, default=1, help='images per forward pass')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config keys, e.g. model.head.loc_threshold=0.4 '
+        '(the box threshold)')
     args = parser.parse_args(argv)
     if args.checkpoint is None and not args.random_weights \
             and not _config_weights(args.config):
@@ -72,14 +89,19 @@ def format_result(name: str, result: dict) -> str:
 
 def main(argv: Optional[List[str]] = None) -> List[dict]:
     args = parse_args(argv)
+    # the images are checked before the model loads
+    inputs, bad = readable_images([args.img], PROG)
     if args.checkpoint is None and not _config_weights(args.config):
         print('warning: no checkpoint, the model has random weights: its '
               'classes and boxes mean nothing', file=sys.stderr)
+    model: Union[str, Config] = args.config
+    if args.cfg_options:
+        if not osp.isfile(args.config):
+            raise FileNotFoundError(f'config file not found: {args.config}')
+        model = Config.fromfile(args.config)
+        apply_cfg_options(model, args.cfg_options)
     inferencer = WSOLInferencer(
-        args.config, pretrained=args.checkpoint, device=args.device)
-    inputs = inferencer._inputs_to_list(args.img)
-    if not inputs:
-        raise FileNotFoundError(f'no image found in {args.img}')
+        model, pretrained=args.checkpoint, device=args.device)
     results = inferencer(
         inputs,
         batch_size=args.batch_size,
@@ -90,6 +112,7 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
         print(format_result(path, result))
     if args.show_dir:
         print(f'visualizations written to {args.show_dir}')
+    exit_if_skipped(bad, len(inputs) + len(bad))
     return results
 
 

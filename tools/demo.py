@@ -380,6 +380,89 @@ def load_config(name: str, args: argparse.Namespace, work_dir: str,
     return cfg
 
 
+#: File name of the config the demo writes next to each run's checkpoint:
+#: the run's config with the box threshold chosen on val.
+THRESHOLD_CONFIG = 'config_val_threshold.py'
+
+
+def dataset_overrides(args: argparse.Namespace,
+                      story: str = 'headline') -> dict:
+    """The dataset keys :func:`load_config` sets from the options."""
+    out: dict = {}
+    if args.data_root is not None:
+        out['data_root'] = osp.abspath(story_data_root(args, story) or '')
+    for key in ('num_train', 'num_val', 'num_test'):
+        if getattr(args, key) is not None:
+            out[key] = getattr(args, key)
+    return out
+
+
+def write_threshold_config(path: str, config: str, threshold: float,
+                           mode: str, datasets: Optional[dict] = None,
+                           loaders: Sequence[str] = (
+                               'train_dataloader', 'val_dataloader',
+                               'test_dataloader')) -> str:
+    """Write a config that is ``config`` with the box threshold chosen on
+    val, for ``demo/image_demo.py``, ``WSOLInferencer`` and
+    ``tools/test.py`` with the run's checkpoint.
+
+    Args:
+        path (str): The file to write.
+        config (str): The run's config file (its ``_base_``, relative to
+            ``path``'s folder).
+        threshold (float): ``model.head.loc_threshold``.
+        mode (str): The threshold's mode (for the comment).
+        datasets (dict, optional): Keys the demo set on every dataloader's
+            dataset (``data_root``, ``num_train``, ...).
+        loaders (Sequence[str]): The dataloaders of ``config``.
+
+    Returns:
+        str: ``path``.
+    """
+    base = osp.relpath(osp.abspath(config), osp.dirname(osp.abspath(path)))
+    lines = [
+        '# Written by tools/demo.py: the run\'s config with the box '
+        'threshold', f'# chosen on the val split ({mode} mode).',
+        f'_base_ = {base!r}', '',
+        f'model = dict(head=dict(loc_threshold={float(threshold)!r}))'
+    ]
+    if datasets:
+        for loader in loaders:
+            lines.append(f'{loader} = dict(dataset=dict('
+                         + ', '.join(f'{k}={v!r}'
+                                     for k, v in datasets.items()) + '))')
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write('\n'.join(lines) + '\n')
+    return path
+
+
+def last_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint mmengine saved last in ``work_dir``, if any."""
+    marker = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(marker):
+        return None
+    with open(marker, encoding='utf-8') as f:
+        path = f.read().strip()
+    return path if osp.isfile(path) else None
+
+
+def follow_up_commands(work_dir: str, names: Sequence[str]) -> List[str]:
+    """The commands that use the demo's checkpoints with the thresholds
+    chosen on val (its ``config_val_threshold.py`` files)."""
+    lines = []
+    for name in names:
+        run_dir = osp.join(work_dir, name)
+        config = osp.join(run_dir, THRESHOLD_CONFIG)
+        ckpt = last_checkpoint(run_dir)
+        if ckpt is None or not osp.isfile(config):
+            continue
+        ckpt = osp.relpath(ckpt) if not osp.isabs(work_dir) else ckpt
+        lines.append(f'python demo/image_demo.py IMAGE {config} '
+                     f'--checkpoint {ckpt} --show-dir vis/')
+        lines.append(f'python tools/test.py {config} {ckpt}')
+    return lines
+
+
 def _load_tool(name: str):
     """``tools/analysis_tools/<name>.py`` as a module."""
     path = osp.join(REPO, 'tools', 'analysis_tools', f'{name}.py')
@@ -592,6 +675,14 @@ def train_and_test(method: str,
     console.line(f'{tag} box threshold {threshold:.2f} '
                  f'({test_metric.loc_threshold_mode}) chosen on val '
                  f'(GT-known Loc {val_acc:.2f}%)')
+    # the run's config with this threshold, for the follow-up commands
+    loader_keys = [key for key in ('train_dataloader', 'val_dataloader',
+                                   'test_dataloader')
+                   if cfg.get(key) is not None]
+    write_threshold_config(
+        osp.join(work_dir, THRESHOLD_CONFIG), config, threshold,
+        test_metric.loc_threshold_mode, dataset_overrides(args, story),
+        loader_keys)
     vis_hook = next(h for h in runner.hooks
                     if type(h).__name__ == 'WSOLVisualizationHook')
     vis_hook.enable = True
@@ -798,6 +889,9 @@ def write_report(path: str, args: argparse.Namespace,
         f'{args.vis_interval}th test image, with FAM\'s part maps',
         '- `<method>_results.pkl`: per-image results; `results.json`: the '
         'metrics and thresholds',
+        f'- `<method>/{THRESHOLD_CONFIG}`: the method\'s config with the box '
+        'threshold chosen on val, for `demo/image_demo.py`, '
+        '`WSOLInferencer` and `tools/test.py` with `<method>/epoch_N.pth`',
         '- `console.log`: everything the runs printed; '
         '`<method>/<timestamp>/`: each run\'s mmengine log and config', ''
     ]
@@ -892,6 +986,12 @@ def main(argv: Optional[List[str]] = None,
                  f'{format_duration(seconds)}:\n')
     console.line(format_table(results))
     console.line(f'\nreport: {report}')
+    commands = follow_up_commands(args.work_dir, list(results))
+    if commands:
+        console.line('\nthe trained models with the box thresholds chosen '
+                     f'on val ({THRESHOLD_CONFIG}):')
+        for command in commands:
+            console.line(f'  {command}')
     return results
 
 

@@ -38,7 +38,8 @@ def parse_args(argv=None):
     parser.add_argument(
         '--show-dir',
         help='write visualizations (map overlay, predicted and GT boxes) '
-        'under WORK_DIR/TIMESTAMP/SHOW_DIR')
+        'to this folder (a relative path is relative to the current '
+        'directory)')
     parser.add_argument(
         '--show', action='store_true', help='show images in a window')
     parser.add_argument(
@@ -88,7 +89,9 @@ def merge_args(cfg: Config, args) -> Config:
             enable=True,
             interval=args.interval,
             show=args.show,
-            out_dir=args.show_dir,
+            # where the user said: the hook would put a relative out_dir
+            # under work_dir/timestamp
+            out_dir=osp.abspath(args.show_dir) if args.show_dir else None,
             draw_part_maps=args.part_maps)
         if args.part_maps:
             cfg.model.head.return_part_maps = True

@@ -21,6 +21,11 @@ from mmpretrain.apis import BaseInferencer, get_model
 from mmpretrain.registry import TRANSFORMS
 from mmpretrain.structures import DataSample
 
+from fam_mm.utils.image_check import (
+    IMG_EXTENSIONS,
+    ImageFileError,
+    check_image_file,
+)
 from fam_mm.utils.misc import to_numpy
 from fam_mm.visualization import draw_wsol_sample, map_to_original
 from .pipeline_utils import (
@@ -29,8 +34,6 @@ from .pipeline_utils import (
     split_loading_transform,
 )
 
-IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif',
-                  '.tiff', '.webp')
 InputType = Union[str, Path, np.ndarray]
 ModelType = Union[BaseModel, str, Path, Config]
 
@@ -196,12 +199,19 @@ class WSOLInferencer(BaseInferencer):
         """Load one input into a pipeline ``results`` dict."""
         if isinstance(input_, (str, Path)):
             path = str(input_)
-            if not path.startswith(('http://', 'https://', 's3://')) and \
-                    not osp.isfile(path):
-                raise FileNotFoundError(f'image file not found: {path}')
-            results = self._loader(dict(img_path=path))
+            local = not path.startswith(('http://', 'https://', 's3://'))
+            if local:
+                check_image_file(path, decode=False)
+            try:
+                results = self._loader(dict(img_path=path))
+            except Exception:
+                if local:  # say what is wrong with the file, if anything
+                    check_image_file(path)
+                raise
             if results is None:
-                raise ValueError(f'failed to read image {path}')
+                if local:
+                    check_image_file(path)
+                raise ImageFileError(f'{path}: cannot be decoded')
             return results
         if isinstance(input_, np.ndarray):
             img = input_

@@ -3,7 +3,6 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
-from mmpretrain.datasets import BaseDataset
 from mmpretrain.datasets.categories import CUB_CATEGORIES
 from mmpretrain.registry import DATASETS
 from PIL import Image
@@ -16,6 +15,7 @@ from .annotation_utils import (
     parse_column,
     read_table,
 )
+from .image_checked import ImageCheckedDataset
 from .wsol_metadata import check_image_files
 
 CUB_FILES = ('images.txt', 'image_class_labels.txt', 'train_test_split.txt',
@@ -158,7 +158,7 @@ def load_cub_classes(data_root: str) -> Optional[Tuple[str, ...]]:
 
 
 @DATASETS.register_module()
-class CUBWSOL(BaseDataset):
+class CUBWSOL(ImageCheckedDataset):
     """CUB-200-2011 for weakly supervised object localization.
 
     Reads the official ``CUB_200_2011`` layout::

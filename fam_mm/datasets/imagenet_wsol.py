@@ -7,7 +7,6 @@ from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmengine.logging import MMLogger
-from mmpretrain.datasets import BaseDataset
 from mmpretrain.datasets.categories import IMAGENET_CATEGORIES
 from mmpretrain.registry import DATASETS
 
@@ -17,6 +16,7 @@ from .annotation_utils import (
     check_not_empty,
     iter_lines,
 )
+from .image_checked import ImageCheckedDataset
 from .wsol_metadata import check_image_files
 
 IMG_EXTENSIONS = ('.JPEG', '.jpeg', '.jpg', '.JPG', '.png', '.PNG')
@@ -203,7 +203,7 @@ def load_imagenet_val_records(
 
 
 @DATASETS.register_module()
-class ImageNetWSOL(BaseDataset):
+class ImageNetWSOL(ImageCheckedDataset):
     """ILSVRC 2012 for weakly supervised object localization.
 
     Layout (the official archives, unpacked)::

@@ -20,7 +20,6 @@ import os.path as osp
 from typing import List, Optional, Sequence, Union
 
 import numpy as np
-from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
 from .annotation_utils import (
@@ -32,6 +31,7 @@ from .annotation_utils import (
     parse_column,
     read_table,
 )
+from .image_checked import ImageCheckedDataset
 
 METADATA_FILES = ('image_ids.txt', 'class_labels.txt', 'image_sizes.txt',
                   'localization.txt')
@@ -155,7 +155,7 @@ def load_wsol_metadata(split_dir: str,
 
 
 @DATASETS.register_module()
-class WSOLMetadataDataset(BaseDataset):
+class WSOLMetadataDataset(ImageCheckedDataset):
     """A WSOL split described by the WSOL-evaluation metadata files.
 
     Reads ``<metadata_root>/<split>/{image_ids,class_labels,image_sizes,

@@ -10,7 +10,9 @@ report of ``tools/demo.py``. Every picture explains its colours:
 - a colour bar gives the scale of the JET heat maps (all maps are in
   ``[0, 1]``: FAM's sigmoid maps, CAM's min-max normalised map);
 - small images are upsampled for display (to ``min_size`` pixels on the
-  short side by default), boxes and maps with them.
+  short side by default), boxes and maps with them; the long side is at
+  most :data:`DISPLAY_MAX_SIZE` pixels (a 50 x 10000 image is drawn
+  1024 px wide, not 38400).
 
 Boxes and maps are drawn in the **original** image frame (scaled for
 display). Shapes are laid out with numpy / OpenCV, texts are written by an
@@ -35,6 +37,9 @@ METHOD_COLORS: Tuple[Color, ...] = (PRED_COLOR, (255, 0, 255), (0, 230, 255),
                                     (255, 128, 0))
 #: Short side of a displayed image: smaller images are upsampled.
 DISPLAY_MIN_SIZE = 192
+#: Long side of a displayed image at most: larger (or very elongated)
+#: images are scaled down to it.
+DISPLAY_MAX_SIZE = 1024
 
 _MARGIN = 6
 _GAP = 6
@@ -100,14 +105,29 @@ def overlay_heatmap(image: np.ndarray, heat: np.ndarray,
 
 
 def display_size(shape: Sequence[int],
-                 min_size: int = DISPLAY_MIN_SIZE) -> Tuple[int, int]:
-    """``(h, w)`` of an image upsampled to ``min_size`` on its short side.
+                 min_size: int = DISPLAY_MIN_SIZE,
+                 max_size: int = DISPLAY_MAX_SIZE) -> Tuple[int, int]:
+    """``(h, w)`` at which an image of ``shape`` is drawn.
 
-    Images whose short side is already ``min_size`` or more keep their
-    size; nothing is downsampled.
+    Images whose short side is below ``min_size`` are upsampled to it,
+    unless their long side would then exceed ``max_size``: the long side is
+    capped at ``max_size`` (larger images are scaled down to it), so that a
+    very elongated image gives a picture of sane size. The aspect ratio is
+    kept (up to rounding; each side is at least 1 pixel).
+
+    Args:
+        shape (Sequence[int]): ``(h, w)`` of the image.
+        min_size (int): Short side to upsample small images to.
+        max_size (int): Long side at most.
+
+    Returns:
+        tuple[int, int]: The display ``(h, w)``.
     """
+    if max_size < 1:
+        raise ValueError(f'max_size must be >= 1, got {max_size}')
     h, w = int(shape[0]), int(shape[1])
     scale = max(1.0, min_size / max(1, min(h, w)))
+    scale = min(scale, max_size / max(1, h, w))
     return max(1, round(h * scale)), max(1, round(w * scale))
 
 

@@ -11,6 +11,7 @@ from mmpretrain.structures import DataSample
 
 from fam_mm.apis import WSOLInferencer
 from fam_mm.evaluation.functional import extract_bbox
+from fam_mm.utils.image_check import ImageFileError
 from fam_mm.visualization import display_size
 
 
@@ -259,7 +260,8 @@ def test_without_classes_and_bad_inputs(files, tmp_path):
     assert inferencer.classes is None
     result = inferencer(files['images'][0])[0]
     assert 'pred_class' not in result
-    with pytest.raises(FileNotFoundError):
+    # one line naming the file (tests/test_tools/test_bad_image_inputs.py)
+    with pytest.raises(ImageFileError, match='missing.jpg: no such file$'):
         inferencer(str(tmp_path / 'missing.jpg'))
     with pytest.raises(ValueError, match='BGR image'):
         inferencer(np.zeros((4, 4, 4), dtype=np.uint8))

@@ -70,7 +70,7 @@ def data_root(tmp_path_factory):
     return root
 
 
-def _train(work_dir, data_root, head, lr, hook):
+def _train(work_dir, data_root, head, lr, hook, max_epochs=4):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -102,7 +102,7 @@ def _train(work_dir, data_root, head, lr, hook):
                 sampler=dict(type='DefaultSampler', shuffle=True),
                 batch_size=4, num_workers=0),
             optim_wrapper=dict(optimizer=dict(type='SGD', lr=lr)),
-            train_cfg=dict(by_epoch=True, max_epochs=4),
+            train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
             default_hooks=dict(logger=dict(type='LoggerHook', interval=1),
                                checkpoint=None),
             custom_hooks=[hook],
@@ -144,6 +144,34 @@ def test_collapsed_run_warns_once(tmp_path, data_root):
     assert 'centred part-map cosine 1.0000' in log
     # the forward hooks are gone after training
     assert not runner.model.neck._forward_hooks
+
+
+def test_one_epoch_run_warns_with_the_configs_hook(tmp_path, data_root):
+    """The FAM configs' hook (every 50 iterations, patience 2) in a run of
+    2 iterations: the end-of-training check on the last batch fires."""
+    runner, hook, log = _train(
+        str(tmp_path / 'short'), data_root,
+        head=dict(loss_spa_weight=100.0), lr=1.0,
+        hook=dict(type='ForegroundCollapseHook', interval=50, min_mean=0.01,
+                  min_fg_ratio=0.01, patience=2),
+        max_epochs=1)
+    assert runner.iter == 2  # 8 images, batch 4: far below 50 * 2
+    assert 'foreground map (last 50 iters)' not in log  # no regular check
+    assert 'foreground map at the end of training (last batch)' in log
+    assert hook.collapsed
+    assert log.count('FOREGROUND MAP COLLAPSED at iteration 2') == 1
+    assert 'on the last batch, at the end of training' in log
+
+
+def test_short_healthy_run_does_not_warn(tmp_path, data_root):
+    runner, hook, log = _train(
+        str(tmp_path / 'short_healthy'), data_root,
+        head=dict(loss_spa_weight=0.0), lr=0.0,
+        hook=dict(type='ForegroundCollapseHook'), max_epochs=1)
+    assert not hook.collapsed
+    assert 'COLLAPSED' not in log
+    assert 'foreground map at the end of training (last batch): mean(M) ' \
+        '0.' in log
 
 
 def test_healthy_run_does_not_warn(tmp_path, data_root):

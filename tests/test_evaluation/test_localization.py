@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from fam_mm.evaluation.functional import box_iou, boxes_to_input
+from fam_mm.evaluation.functional import box_iou, boxes_to_input, original_box
 
 
 def _iou_by_hand(a, b, one):
@@ -59,3 +59,25 @@ def test_boxes_to_input_uses_the_reference_arithmetic():
     expected = [33.0 * 224 / 500, 10.0 * 224 / 333, 301.0 * 224 / 500,
                 257.0 * 224 / 333]
     assert out.tolist() == [expected]
+
+
+def test_original_box_maps_the_thresholded_region_back():
+    # a 20 x 40 input (h, w) of a 40 x 160 image: x scaled by 4, y by 2
+    loc_map = np.zeros((20, 40), np.float32)
+    loc_map[5:10, 8:20] = 0.6
+    loc_map[6:9, 10:14] = 0.9
+    box = original_box(loc_map, 0.5, (20, 40), (40, 160))
+    assert box.dtype == np.float32 and box.shape == (4, )
+    np.testing.assert_array_equal(box, [32, 10, 80, 20])
+    # a higher threshold keeps the inner region only
+    np.testing.assert_array_equal(
+        original_box(torch.from_numpy(loc_map), 0.7, (20, 40), (40, 160)),
+        [40, 12, 56, 18])
+    # nothing above the threshold: the all-zero box
+    np.testing.assert_array_equal(
+        original_box(loc_map, 0.95, (20, 40), (40, 160)), [0, 0, 0, 0])
+    # a recorded homography (horizontal flip of a plain resize) is inverted
+    flip = np.array([[-0.25, 0, 40], [0, 0.5, 0], [0, 0, 1]])
+    np.testing.assert_allclose(
+        original_box(loc_map, 0.5, (20, 40), (40, 160), flip),
+        [80, 10, 128, 20])

@@ -64,6 +64,9 @@ def _mim(args, cwd=REPO, env=None, module=True):
         text=True,
         timeout=TIMEOUT)
     assert proc.returncode == 0, proc.stdout[-6000:]
+    # setuptools < 80.9 (requirements/tests.txt): mim's imports of
+    # pkg_resources printed three UserWarnings on every command
+    assert 'pkg_resources is deprecated' not in proc.stdout, proc.stdout
     return proc.stdout
 
 

@@ -94,6 +94,20 @@ def test_results_and_report(two_runs):
             results[method]['wsol/gt_known_loc'])
     # the pretrained backbone (resnet18 only) was saved for both methods
     assert (work_dir / 'pretrain' / 'backbone_pretrain.pth').exists()
+    # each run's config with its val-chosen threshold, next to its
+    # checkpoint, and the printed commands that use them
+    from mmengine.config import Config
+    for method in ('fam', 'cam'):
+        path = work_dir / method / 'config_val_threshold.py'
+        cfg = Config.fromfile(str(path))
+        assert cfg.model.head.loc_threshold == \
+            results[method]['loc_threshold']
+        assert cfg.test_dataloader.dataset.num_test == 8
+        assert (work_dir / method / 'epoch_1.pth').exists()
+        assert f'python tools/test.py {path} {work_dir / method}' \
+            f'/epoch_1.pth' in run['screen']
+        assert f'python demo/image_demo.py IMAGE {path} --checkpoint ' \
+            f'{work_dir / method}/epoch_1.pth' in run['screen']
     # per-method pictures: 8 test images, every 4th one
     for method in ('fam', 'cam'):
         assert len(list((work_dir / 'vis' / method).glob('*.png'))) == 2
@@ -255,3 +269,37 @@ def test_kernels_pinned_before_torch_loads():
     if platform.machine().lower() in ('x86_64', 'amd64'):
         assert capability == 'AVX2'
     assert arithmetic.endswith(f'{capability} kernels')
+
+
+def test_threshold_config_is_the_run_config_with_the_threshold(tmp_path):
+    demo = _demo_module()
+    config = osp.join(REPO, 'configs', 'fam_resnet18_synthetic.py')
+    run_dir = tmp_path / 'work' / 'fam'
+    run_dir.mkdir(parents=True)
+    args = demo.parse_args(['--data-root', str(tmp_path / 'data'),
+                            '--num-test', '8'])
+    path = demo.write_threshold_config(
+        str(run_dir / demo.THRESHOLD_CONFIG), config, 0.35, 'absolute',
+        demo.dataset_overrides(args), ['val_dataloader', 'test_dataloader'])
+    text = open(path).read()
+    assert "_base_ = '../../../" in text  # relative: the folder can move
+    from mmengine.config import Config
+    cfg, base = Config.fromfile(path), Config.fromfile(config)
+    assert cfg.model.head.loc_threshold == 0.35
+    assert base.model.head.loc_threshold != 0.35
+    assert cfg.test_dataloader.dataset.data_root == str(tmp_path / 'data')
+    assert cfg.test_dataloader.dataset.num_test == 8
+    assert cfg.val_dataloader.dataset.num_test == 8
+    # everything else as in the run's config
+    cfg.model.head.loc_threshold = base.model.head.loc_threshold
+    assert cfg.model == base.model
+    assert cfg.optim_wrapper == base.optim_wrapper
+
+    # the follow-up commands name it with the last checkpoint
+    assert demo.follow_up_commands(str(tmp_path / 'work'), ['fam']) == []
+    ckpt = run_dir / 'epoch_3.pth'
+    ckpt.write_bytes(b'weights')
+    (run_dir / 'last_checkpoint').write_text(str(ckpt))
+    assert demo.follow_up_commands(str(tmp_path / 'work'), ['fam', 'cam']) \
+        == [f'python demo/image_demo.py IMAGE {path} --checkpoint {ckpt} '
+            '--show-dir vis/', f'python tools/test.py {path} {ckpt}']

@@ -38,3 +38,29 @@ def test_random_weights_on_request():
     args = demo.parse_args(
         ['img.jpg', 'configs/fam_resnet18_synthetic.py', '--checkpoint', 'c'])
     assert args.checkpoint == 'c' and not args.random_weights
+
+
+def test_cfg_options_set_the_box_threshold(tmp_path, capsys):
+    """``--cfg-options model.head.loc_threshold=...`` reaches the model:
+    the box of a FAM map of ~0.5 everywhere (random weights) covers the
+    whole image at 0.01 and is empty at 0.999."""
+    spec = importlib.util.spec_from_file_location(
+        'tiny_wsol_args', osp.join(REPO, 'tests', 'test_apis', 'tiny_wsol.py'))
+    tiny = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tiny)
+    cfg = tiny.write_config(str(tmp_path / 'fam.py'), 'FAM')
+    ckpt = tiny.write_checkpoint(str(tmp_path / 'fam.pth'), 'FAM')
+    (tmp_path / 'img').mkdir()
+    image = tiny.write_images(str(tmp_path / 'img'))[0]
+    h, w = tiny.IMAGE_SHAPES[0]
+    demo = _demo()
+    boxes = {}
+    for threshold in (0.01, 0.999):
+        result, = demo.main([
+            image, cfg, '--checkpoint', ckpt, '--device', 'cpu',
+            '--cfg-options', f'model.head.loc_threshold={threshold}'
+        ])
+        boxes[threshold] = [float(v) for v in result['pred_bbox']]
+    assert boxes[0.01] == [0.0, 0.0, float(w), float(h)]
+    assert boxes[0.999] == [0.0, 0.0, 0.0, 0.0]
+    assert 'box [0.0, 0.0, 0.0, 0.0]' in capsys.readouterr().out

@@ -278,13 +278,15 @@ def tested(trained):
     root = trained['root']
     work_dir = str(root / 'test')
     out = str(root / 'res.pkl')
+    show_dir = str(root / 'vis')
     with _tool_run():
         metrics = test_tool.main([
             CONFIG, trained['ckpt'], '--work-dir', work_dir, '--out', out,
-            '--show-dir', 'vis', '--cfg-options',
+            '--show-dir', show_dir, '--cfg-options',
             *data_options(trained['data_root'])
         ])
-    return dict(metrics=metrics, work_dir=work_dir, out=out)
+    return dict(metrics=metrics, work_dir=work_dir, out=out,
+                show_dir=show_dir)
 
 
 def test_test_metrics(tested):
@@ -324,8 +326,10 @@ def test_test_out_records(tested, trained):
 
 
 def test_test_show_dir(tested, trained):
+    # written where --show-dir said, not under work_dir/timestamp
     run_dir, = _run_dirs(tested['work_dir'])
-    vis_dir = osp.join(run_dir, 'vis')
+    assert not osp.exists(osp.join(run_dir, 'vis'))
+    vis_dir = tested['show_dir']
     names = sorted(os.listdir(vis_dir))
     assert names == [
         f'test_{i:06d}_test_{i:05d}.png' for i in range(DATA['num_test'])
@@ -342,6 +346,22 @@ def test_test_show_dir(tested, trained):
         assert drawn.shape[1] >= src.shape[1]
         # a drawing, not the plain image
         assert drawn.shape != src.shape or (drawn != src).any()
+
+
+@pytest.mark.parametrize('show_dir', ['vis', 'out/vis', '/abs/vis'])
+def test_show_dir_is_relative_to_the_cwd(tmp_path, monkeypatch, show_dir):
+    """``--show-dir`` goes to the visualization hook as an absolute path:
+    a relative one is relative to the current directory, as for any
+    command-line path (the hook alone would put it under
+    work_dir/timestamp)."""
+    from mmengine.config import Config
+    monkeypatch.chdir(tmp_path)
+    args = test_tool.parse_args([CONFIG, 'ckpt.pth', '--show-dir', show_dir])
+    cfg = test_tool.merge_args(Config.fromfile(CONFIG), args)
+    hook = cfg.default_hooks.visualization
+    assert hook.type == 'WSOLVisualizationHook' and hook.enable
+    assert hook.out_dir == osp.join(str(tmp_path), show_dir)
+    assert osp.isabs(hook.out_dir)
 
 
 def test_test_unknown_evaluator_argument(trained, tmp_path):

@@ -8,6 +8,7 @@ from mmengine.visualization import Visualizer
 from mmpretrain.structures import DataSample
 
 from fam_mm.visualization import (
+    DISPLAY_MAX_SIZE,
     DISPLAY_MIN_SIZE,
     GT_COLOR,
     METHOD_COLORS,
@@ -67,6 +68,43 @@ def test_display_size_upsamples_small_images_only():
     assert display_size((40, 64)) == (192, 307)
     assert display_size((300, 400)) == (300, 400)
     assert display_size((96, 160), min_size=96) == (96, 160)
+
+
+def test_display_size_caps_the_long_side():
+    assert DISPLAY_MAX_SIZE == 1024
+    # elongated: upsampling the short side to 192 would give 38400 px
+    assert display_size((50, 10000)) == (5, 1024)
+    assert display_size((10000, 50)) == (1024, 5)
+    # large photos are scaled down to the cap, the aspect ratio kept
+    assert display_size((3000, 4000)) == (768, 1024)
+    # small but long: upsampled only as far as the cap allows
+    assert display_size((100, 800)) == (128, 1024)
+    assert display_size((1, 100000)) == (1, 1024)
+    assert display_size((50, 10000), max_size=2000) == (10, 2000)
+    with pytest.raises(ValueError, match='max_size'):
+        display_size((10, 10), max_size=0)
+
+
+@pytest.mark.parametrize('shape', [(50, 10000), (10000, 50)])
+def test_elongated_image_is_drawn_at_a_sane_size(visualizer, shape):
+    h, w = shape
+    # a box over the middle fifth of the long side
+    if w > h:
+        box = (0.4 * w, 10., 0.6 * w, 40.)
+    else:
+        box = (10., 0.4 * h, 40., 0.6 * h)
+    picture = draw_wsol_sample(visualizer, _image(h, w),
+                               _sample(h, w, num_parts=3, box=box),
+                               classes=CLASSES, draw_part_maps=True)
+    # was 38462 x 250 for 50 x 10000 (16 MB as PNG)
+    if w > h:
+        # 4 panels of 1024 x 5 side by side, titles, legend, colour bar
+        assert picture.shape[1] < 4 * (DISPLAY_MAX_SIZE + 10) + 100
+        assert picture.shape[0] < 100
+    else:
+        assert picture.shape[0] < DISPLAY_MAX_SIZE + 100
+        assert picture.shape[1] < 400
+    assert _has_color(picture, PRED_COLOR, tol=0)
 
 
 def test_colorize_is_jet_from_blue_to_red():

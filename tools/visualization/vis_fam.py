@@ -13,11 +13,19 @@ import os.path as osp
 from typing import List, Optional
 
 from fam_mm.apis import WSOLInferencer
+from fam_mm.utils.image_check import exit_if_skipped, readable_images
+
+PROG = 'tools/visualization/vis_fam.py'
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description='Visualize FAM/CAM localization maps and boxes')
+        prog=PROG,
+        description='Visualize FAM/CAM localization maps and boxes. A bad '
+        'image argument (or a missing path) stops it with one line (exit '
+        'status 2); among several images or in a folder, bad images are '
+        'skipped and listed at the end (exit status 1), the others are '
+        'still drawn.')
     parser.add_argument('config', help='model config file')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
@@ -40,21 +48,19 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> List[dict]:
     args = parse_args(argv)
+    # the images are checked before the model loads
+    inputs, bad = readable_images(args.img, PROG)
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
     inferencer = WSOLInferencer(
         args.config, pretrained=args.checkpoint, device=args.device)
-    inputs = []
-    for item in args.img:
-        inputs.extend(inferencer._inputs_to_list(item))
-    if not inputs:
-        raise FileNotFoundError(f'no image found in {args.img}')
     results = inferencer(
         inputs,
         show_dir=args.out_dir,
         draw_part_maps=args.part_maps,
         alpha=args.alpha)
     print(f'{len(results)} visualization(s) written to {args.out_dir}')
+    exit_if_skipped(bad, len(inputs) + len(bad))
     return results
 
 

@@ -33,7 +33,8 @@ model = dict(
 # Collapse guard (FAM only: a CAM model has no foreground map): every 50
 # iterations it logs mean(M), the share of M above the head's box threshold
 # and the part-map diversity, and warns once, loudly and with the likely
-# fixes, if M collapses (boxes would all be empty).
+# fixes, if M collapses (boxes would all be empty): at 2 checks in a row, or
+# on the last batch of the run (so that a short run is warned too).
 custom_hooks = [
     dict(
         type='ForegroundCollapseHook',

@@ -91,7 +91,11 @@ class ForegroundCollapseHook(Hook):
       those iterations;
     * when ``fg_mean < min_mean`` or ``fg_ratio < min_fg_ratio`` at
       ``patience`` consecutive checks (after ``warmup_iters``), logs a loud
-      warning with the likely fixes, once per run.
+      warning with the likely fixes, once per run;
+    * at the last training iteration, checks that iteration's batch and
+      warns if it has collapsed, without waiting for ``patience`` checks:
+      so a run shorter than ``interval * patience`` iterations (e.g. one
+      epoch) is warned before its val/test boxes come out empty.
 
     Only for FAM models (a neck that returns ``(X, M)`` and a head with
     ``part_conv``, i.e. :class:`FAMNeck` + :class:`FAMHead`); a CAM model
@@ -224,8 +228,17 @@ class ForegroundCollapseHook(Hook):
             runner.message_hub.update_scalar(f'train/{key}', value)
         stats = list(scalars.values())
         self._window.append(stats)
-        if not self.every_n_train_iters(runner, self.interval):
-            return
+        if self.every_n_train_iters(runner, self.interval):
+            self._check_window(runner)
+        if self.is_last_train_iter(runner):
+            self._check_end(runner, scalars['fg_mean'], scalars['fg_ratio'])
+
+    def _is_collapsed(self, mean: float, ratio: float) -> bool:
+        return mean < self.min_mean or ratio < self.min_fg_ratio
+
+    def _check_window(self, runner: Runner) -> None:
+        """The check every ``interval`` iterations (``patience`` in a
+        row)."""
         window = torch.tensor(self._window, dtype=torch.float64).mean(0)
         self._window = []
         mean, ratio, diversity, centred, _ = (float(v) for v in window)
@@ -236,17 +249,42 @@ class ForegroundCollapseHook(Hook):
             f'cosine {centred:.4f}')
         if runner.iter + 1 < self.warmup_iters:
             return
-        if mean < self.min_mean or ratio < self.min_fg_ratio:
+        if self._is_collapsed(mean, ratio):
             self._strikes += 1
         else:
             self._strikes = 0
-        if self._strikes >= self.patience and not self.collapsed:
-            self.collapsed = True
-            runner.logger.warning(
-                '\n' + '!' * 72 + '\n'
-                f'FOREGROUND MAP COLLAPSED at iteration {runner.iter + 1}: '
-                f'mean(M) {mean:.4f} (min {self.min_mean:g}), share of M > '
-                f'{self._threshold:g} {ratio:.4f} (min '
-                f'{self.min_fg_ratio:g}) over {self.patience} check(s).\n'
-                'Boxes will be empty ([0, 0, 0, 0]) and GT-known Loc 0. '
-                'Likely fixes:\n' + COLLAPSE_FIXES + '\n' + '!' * 72)
+        if self._strikes >= self.patience:
+            self._warn(runner, mean, ratio,
+                       f'over {self.patience} check(s)')
+
+    def _check_end(self, runner: Runner, mean: float, ratio: float) -> None:
+        """The check at the last training iteration, on its batch.
+
+        The boxes come from the map as training leaves it, and no later
+        check can confirm a collapse: one collapsed batch is enough here
+        (no ``patience``). A short run (e.g. one epoch of fewer than
+        ``interval * patience`` iterations) is warned this way before its
+        val/test gives empty boxes.
+        """
+        runner.logger.info(
+            f'foreground map at the end of training (last batch): mean(M) '
+            f'{mean:.4f}, share of M > {self._threshold:g} {ratio:.4f}')
+        if runner.iter + 1 < self.warmup_iters:
+            return
+        if self._is_collapsed(mean, ratio):
+            self._warn(runner, mean, ratio,
+                       'on the last batch, at the end of training')
+
+    def _warn(self, runner: Runner, mean: float, ratio: float,
+              over: str) -> None:
+        if self.collapsed:
+            return
+        self.collapsed = True
+        runner.logger.warning(
+            '\n' + '!' * 72 + '\n'
+            f'FOREGROUND MAP COLLAPSED at iteration {runner.iter + 1}: '
+            f'mean(M) {mean:.4f} (min {self.min_mean:g}), share of M > '
+            f'{self._threshold:g} {ratio:.4f} (min '
+            f'{self.min_fg_ratio:g}) {over}.\n'
+            'Boxes will be empty ([0, 0, 0, 0]) and GT-known Loc 0. '
+            'Likely fixes:\n' + COLLAPSE_FIXES + '\n' + '!' * 72)

@@ -20,6 +20,7 @@ from .localization import (
     boxes_to_original,
     extract_bbox,
     normalize_map,
+    original_box,
     transform_boxes,
 )
 from .part_maps import (
@@ -35,7 +36,8 @@ from .threshold_search import select_loc_threshold
 
 __all__ = [
     'box_iou', 'boxes_to_input', 'boxes_to_original', 'extract_bbox',
-    'boxes_of_foreground', 'normalize_map', 'transform_boxes', 'quantize_map',
+    'boxes_of_foreground', 'normalize_map', 'original_box',
+    'transform_boxes', 'quantize_map',
     'cam_threshold_levels', 'boxes_at_level', 'max_box_iou',
     'max_box_iou_naive', 'box_accuracy_hits', 'upper_level_set_boxes',
     'level_set_best_ious', 'pxap_bin_edges', 'pxap_histograms',

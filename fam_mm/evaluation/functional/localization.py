@@ -231,6 +231,36 @@ def boxes_to_original(boxes: ArrayLike,
     return out.astype(np.float32)
 
 
+def original_box(loc_map: ArrayLike,
+                 threshold: float,
+                 img_shape: Sequence[int],
+                 ori_shape: Sequence[int],
+                 homography_matrix: Optional[np.ndarray] = None
+                 ) -> np.ndarray:
+    """The box of a network-input map, in original-image pixels.
+
+    What a WSOL head predicts as ``pred_bbox``: the largest region of
+    ``loc_map > threshold`` (:func:`extract_bbox`, absolute mode) mapped back
+    with :func:`boxes_to_original`. The web demo calls it to redraw the box
+    at another threshold from the cached map.
+
+    Args:
+        loc_map (np.ndarray | Tensor): ``(H_in, W_in)`` map in ``[0, 1]``
+            (the head's ``loc_map``).
+        threshold (float): Box threshold in ``[0, 1]``.
+        img_shape (Sequence[int]): ``(h, w)`` of the network input.
+        ori_shape (Sequence[int]): ``(h, w)`` of the original image.
+        homography_matrix (np.ndarray, optional): Original -> input ``3x3``
+            matrix recorded by the pipeline; a plain resize when None.
+
+    Returns:
+        np.ndarray: float32 ``(4,)`` box ``(x1, y1, x2, y2)`` clipped to the
+        original image; all zeros when nothing exceeds ``threshold``.
+    """
+    box = extract_bbox(loc_map, threshold=threshold, mode='absolute')
+    return boxes_to_original(box, img_shape, ori_shape, homography_matrix)[0]
+
+
 def boxes_to_input(boxes: ArrayLike,
                    ori_shape: Sequence[int],
                    img_shape: Sequence[int],

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from mmpretrain.models.heads import ClsHead
 from mmpretrain.structures import DataSample
 
-from fam_mm.evaluation.functional import boxes_to_original, extract_bbox
+from fam_mm.evaluation.functional import original_box
 
 UPSAMPLE_MODES = ('bilinear', 'bicubic')
 CAM_TARGETS = ('pred', 'gt')
@@ -170,14 +170,12 @@ class BaseWSOLHead(ClsHead):
                 loc_map = (loc_map - lo) / (hi - lo) if hi > lo \
                     else torch.zeros_like(loc_map)
             loc_map = loc_map.clamp_(0, 1)
-            box = extract_bbox(
-                loc_map, threshold=self.loc_threshold, mode='absolute')
             ori_shape = sample.ori_shape if 'ori_shape' in sample \
                 else in_shape
             homography = sample.get('homography_matrix', None)
-            box = boxes_to_original(
-                box, in_shape, ori_shape,
-                None if homography is None else np.asarray(homography))[0]
+            box = original_box(
+                loc_map, self.loc_threshold, in_shape, ori_shape,
+                None if homography is None else np.asarray(homography))
             sample.set_field(loc_map.detach(), 'loc_map')
             sample.set_metainfo(dict(loc_threshold=float(self.loc_threshold)))
             sample.set_field(

@@ -18,6 +18,9 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CAM = 'cam_efficientnet-lite0_synthetic-finegrained.py'
 #: what each config changes in the CAM recipe, and the head it tests with
 METHODS = {
+    'has': 'CAMHead',
+    'cutmix': 'CAMHead',
+    'adl': 'CAMHead',
     'acol': 'ACoLHead',
     'spg': 'SPGHead',
 }
@@ -83,6 +86,15 @@ def test_one_training_and_one_evaluation_step(method, tmp_path):
             model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
             model = MODELS.build(model_cfg)
             assert type(model.head).__name__ == METHODS[method]
+            augments = model.data_preprocessor.batch_augments
+            if method in ('has', 'cutmix'):  # what train_step runs
+                assert type(augments.augments[0]).__name__ == {
+                    'has': 'HideAndSeek', 'cutmix': 'CutMix'}[method]
+            else:
+                assert augments is None
+            assert [type(p).__name__ for p in getattr(
+                model.backbone, 'plugins', [])] == (
+                    ['ADL'] * 3 if method == 'adl' else [])
             model.init_weights()  # the ImageNet weights (ADL: through hooks)
             model.train()
             optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)

@@ -230,3 +230,20 @@ def test_a_finished_run_is_reused_only_for_its_own_setting(board, tmp_path):
                       dict(spg.overrides, **{'model.head.x': 1}))
     with pytest.raises(ValueError, match='holds another run .overrides'):
         board.execute(Demo, args, other, ())
+
+
+@pytest.mark.parametrize('method', ['cam', 'fam', 'has', 'cutmix', 'adl',
+                                    'acol', 'spg'])
+def test_every_searched_key_is_in_the_methods_config(board, method):
+    spec = board.METHODS[method]
+    assert len(spec.grid) == 3  # the same budget for every method
+    # the recipe's setting first: the config's own values
+    cfg = Config.fromfile(board.config_path(spec.config(method)))
+    for key, value in spec.grid[0][1].items():
+        assert board._lookup(cfg, key) == value, key
+    for _, overrides in spec.grid:
+        board.check_overrides(method, spec.config(method), overrides)
+    # on every variant: the config exists
+    for variant in board.VARIANTS:
+        name, _ = board.method_config(method, variant)
+        assert osp.isfile(board.config_path(name))

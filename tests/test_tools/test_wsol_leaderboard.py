@@ -145,6 +145,11 @@ def test_tables_from_fake_results(board):
     assert has.endswith('| 1.50x | 0.50, 0.25 |')
     assert '- HaS (patch size g (px at 128 px input)): grid16 30.00, ' \
         '**grid8 31.00**' in lines
+    # 2 x (2 searched settings + seed 1): seed 0 of the chosen setting is a
+    # search run
+    for entry in board_results['skin'].values():
+        entry['search_seed'] = 0
+    assert board.total_runs(board_results) == 6
     # the benchmark's ratios instead of the logs'
     table = board.summarize(board_results, {'cam': 1.0, 'has': 1.1})
     assert 'step time vs CAM (benchmark)' in table
@@ -179,6 +184,11 @@ def test_tiny_leaderboard_end_to_end(board, tmp_path, capsys):
         assert run['step_time'] > 0
     lb = tmp_path / 'lb'
     table = (lb / 'leaderboard.md').read_text()
+    assert table.startswith(
+        '`python tools/analysis_tools/wsol_leaderboard.py --variants '
+        'finegrained --methods cam fam')
+    assert '1 CPU threads' in table.splitlines()[0]
+    assert '; 2 training runs)' in table.splitlines()[0]
     assert table.count('+-') == 2 * len(board.COLUMNS)
     assert '| CAM | lr5e-3 |' in table and '| FAM | div0.1 |' in table
     assert json.loads((lb / 'leaderboard.json').read_text()).keys() == {

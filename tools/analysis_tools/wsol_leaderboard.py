@@ -514,6 +514,18 @@ def summarize(board: Dict[str, Dict[str, dict]],
     return '\n'.join(lines)
 
 
+def total_runs(board: Dict[str, Dict[str, dict]]) -> int:
+    """Training runs behind a board: the search runs plus the test runs
+    that are not search runs."""
+    total = 0
+    for methods in board.values():
+        for entry in methods.values():
+            # the test runs are all of the chosen setting
+            total += len(entry['search']) + len(entry['runs']) - sum(
+                r['seed'] == entry.get('search_seed') for r in entry['runs'])
+    return total
+
+
 def _mean_step(entry: Optional[dict]) -> Optional[float]:
     if not entry:
         return None
@@ -565,6 +577,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, dict]]:
     deterministic = torch.are_deterministic_algorithms_enabled()
     threads = torch.get_num_threads()
     torch.set_num_threads(args.demo_args.threads)
+    arithmetic = demo._arithmetic()
     try:
         with demo.redirect_output(log_file, args.demo_args.verbose):
             for variant in args.variants:
@@ -585,7 +598,8 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, dict]]:
                     for run in tests:
                         execute(demo, args, run, indices)
                     board[variant][method] = dict(
-                        setting=chosen.setting, overrides=chosen.overrides,
+                        setting=chosen.setting, search_seed=chosen.seed,
+                        overrides=chosen.overrides,
                         config=chosen.config,
                         search=[dict(setting=r.setting,
                                      val=r.result[SELECT_KEY])
@@ -604,7 +618,10 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, dict]]:
     finally:
         torch.use_deterministic_algorithms(deterministic)
         torch.set_num_threads(threads)
-    table = summarize(board, step_ratios)
+    command = ' '.join(sys.argv[1:] if argv is None else argv)
+    table = (f'`python tools/analysis_tools/wsol_leaderboard.py {command}`'
+             f' ({arithmetic}; {total_runs(board)} training runs)\n\n' +
+             summarize(board, step_ratios))
     with open(osp.join(args.work_dir, 'leaderboard.md'), 'w') as f:
         f.write(table)
     with open(osp.join(args.work_dir, 'leaderboard.json'), 'w') as f:

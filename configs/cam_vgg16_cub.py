@@ -1,5 +1,6 @@
 # CAM baseline with the same VGG16 backbone on CUB-200-2011 (paper Table 1:
-# Top-1 Loc 34.41, Top-1 Cls 67.55).
+# Top-1 Loc 34.41, Top-1 Cls 67.55; clovaai/wsolevaluation's README:
+# MaxBoxAccV2 63.7 under its recipe, _base_/schedules/wsol_cub_sgd.py).
 _base_ = [
     '_base_/models/cam.py',
     '_base_/models/backbones/vgg16_wsol.py',

@@ -355,8 +355,11 @@ def test_set_max_epochs_milestones_50_to_10():
 def test_set_max_epochs_wsol_cub_recipe():
     cfg = Config.fromfile(
         osp.join(REPO, 'configs', '_base_', 'schedules', 'wsol_cub_sgd.py'))
+    # wsolevaluation's 50 epochs, x0.1 every 15
+    assert cfg.train_cfg.max_epochs == 50
+    assert cfg.param_scheduler.milestones == [15, 30, 45]
     set_max_epochs(cfg, 10)
-    assert cfg.param_scheduler.milestones == [6, 9]
+    assert cfg.param_scheduler.milestones == [3, 6, 9]
 
 
 def test_check_schedule_flags_mismatches():

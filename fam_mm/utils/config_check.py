@@ -79,6 +79,10 @@ _NESTED_REGISTRY = {
     'vis_backends': 'VISBACKENDS',
 }
 
+# (builder, argument) -> keys the builder takes out of each dict of that
+# argument before building the rest (PluginBackbone's plugins: `after`)
+_TAKEN_OUT = {('PluginBackbone', 'plugins'): frozenset({'after'})}
+
 
 class ConfigKeyError(InputError):
     """A config key (or ``--cfg-options`` word) that the run cannot use.
@@ -444,7 +448,9 @@ class _Checker:
         if not isinstance(value, dict):
             return
         if 'type' in value:
-            self.built(value, path, reg, strict=name is not None)
+            extra = _TAKEN_OUT.get((getattr(owner, '__name__', ''), key),
+                                   ())
+            self.built(value, path, reg, strict=name is not None, extra=extra)
         elif 'augments' in value:
             # ImageClassifier's train_cfg / ClsDataPreprocessor's
             # batch_augments: a RandomBatchAugment

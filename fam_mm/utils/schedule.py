@@ -6,7 +6,8 @@ equal to ``train_cfg.max_epochs``, as mmpretrain's do. (mmengine's
 missing ``T_max`` is ``end - begin``: the same values.) An explicit ``end``
 stays where it is when only ``train_cfg.max_epochs`` changes, so a shorter
 run stops the cosine early (the lr never gets near ``eta_min``); and in a
-shortened step recipe the milestones (60 and 90 of 100 epochs) never come.
+shortened step recipe the later milestones (15, 30 and 45 of 50 epochs) never
+come.
 
 * :func:`set_max_epochs` changes the run length and moves the schedule with
   it (``tools/demo.py --epochs``, the studies in ``tools/analysis_tools``,

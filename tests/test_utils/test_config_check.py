@@ -135,6 +135,22 @@ def test_typo(synthetic, options, message):
     assert str(e.value) == message
 
 
+def test_plugin_backbone_keys():
+    """PluginBackbone takes `after` out of each plugin dict; a typo there
+    or in the plugin's own arguments is still named."""
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'adl_resnet50_cub.py'))
+    check_config(cfg)
+    with pytest.raises(
+            ConfigKeyError,
+            match=r"model.backbone.plugins.1: unknown key 'aftr' "
+            r"\(did you mean 'after'\?\)"):
+        check_config(cfg, {'model.backbone.plugins.1.aftr': 'layer4.0'})
+    with pytest.raises(
+            ConfigKeyError,
+            match=r"model.backbone.plugins.0: unknown key 'gama'"):
+        check_config(cfg, {'model.backbone.plugins.0.gama': 0.5})
+
+
 def test_typo_in_the_config_file_itself(synthetic):
     cfg = copy.deepcopy(synthetic)
     cfg.train_cfg = dict(by_epoch=True, max_epoch=3)  # -> EpochBasedTrainLoop

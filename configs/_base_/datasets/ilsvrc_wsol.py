@@ -55,10 +55,11 @@ test_pipeline_center_crop = [
     dict(type='PackWSOLInputs'),
 ]
 
-# batch 256 on one GPU is the recipe's total batch (auto_scale_lr in the
-# schedule); with N GPUs pass train_dataloader.batch_size=256/N (8 x 32)
+# batch 32 on one GPU is the recipe's total batch (wsolevaluation's;
+# auto_scale_lr in the schedule); with N GPUs pass
+# train_dataloader.batch_size=32/N (8 x 4)
 train_dataloader = dict(
-    batch_size=256,
+    batch_size=32,
     num_workers=5,
     dataset=dict(
         type=dataset_type,

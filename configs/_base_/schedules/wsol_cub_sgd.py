@@ -1,9 +1,16 @@
-# CUB-200-2011 schedule (common WSOL practice; the FAM paper gives none):
-# SGD, momentum 0.9, weight decay 5e-4, lr 1e-3 for the pretrained backbone
-# and 10x for the new layers (FAM neck and head), batch 32, 100 epochs,
-# lr x0.1 at epochs 60 and 90.
+# CUB-200-2011 schedule of clovaai/wsolevaluation (Choe et al., CVPR 2020,
+# "Evaluating WSOL Right"), shared by every WSOL method here so that they
+# are compared under one recipe: SGD with Nesterov momentum 0.9, batch 32,
+# 50 epochs, lr x0.1 every 15 epochs (after epochs 15, 30 and 45), the new
+# layers (neck, head, the backbone's extra convs) at 10x the backbone's lr.
+# Weight decay 5e-4 is theirs for VGG16 and InceptionV3; the ResNet50
+# configs set their 1e-4. wsolevaluation tunes the lr per method, backbone
+# and dataset on train-fullsup (their results spreadsheet, not in their
+# repository); 1e-3 is our default: search it on the val split
+# (= train-fullsup), never on test.
 optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=1e-3, momentum=0.9, weight_decay=5e-4),
+    optimizer=dict(
+        type='SGD', lr=1e-3, momentum=0.9, nesterov=True, weight_decay=5e-4),
     paramwise_cfg=dict(
         custom_keys={
             'neck': dict(lr_mult=10.0),
@@ -12,10 +19,10 @@ optim_wrapper = dict(
         }))
 
 param_scheduler = dict(
-    type='MultiStepLR', by_epoch=True, milestones=[60, 90], gamma=0.1)
+    type='MultiStepLR', by_epoch=True, milestones=[15, 30, 45], gamma=0.1)
 
 train_cfg = dict(
-    type='ResumableEpochBasedTrainLoop', max_epochs=100, val_interval=5)
+    type='ResumableEpochBasedTrainLoop', max_epochs=50, val_interval=5)
 val_cfg = dict()
 test_cfg = dict()
 

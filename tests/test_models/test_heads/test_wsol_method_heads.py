@@ -112,8 +112,9 @@ def test_train_steps_reduce_the_loss_and_metric_reads_predictions(name):
         assert 0 <= out[f'wsol/{key}'] <= 100
 
 
-# The backbone settings docs/methods_acol_spg.md and the heads' docstrings
-# give for VGG16, ResNet50 and InceptionV3 (no ImageNet weights here).
+# The backbone settings that docs/methods.md (ACoL and SPG) and the heads'
+# docstrings give for VGG16, ResNet50 and InceptionV3 (no ImageNet weights
+# here).
 PAPER_BACKBONES = {
     'vgg16': (dict(type='WSOLVGG', depth=16, extra_channels=()),
               dict(type='WSOLVGG', depth=16, extra_channels=(1024, ),

@@ -13,3 +13,6 @@ backbone = dict(
         'inception-v3/inception-v3_3rdparty_8xb32_in1k_20220615-dcd4d910.pth',
         prefix='backbone'))
 feat_channels = 1024
+# wsolevaluation's InceptionV3 for ADL has no dropout around its extra convs
+# (configs/adl_inceptionv3_*.py)
+backbone_without_dropout = dict(backbone, extra_dropout=0.0)

@@ -1,0 +1,15 @@
+# HaS (Singh and Lee, "Hide-and-Seek: Forcing a Network to be Meticulous for
+# Weakly-supervised Object and Action Localization", ICCV 2017) with an
+# InceptionV3 backbone on OpenImages30k: the CAM config of this cell (ImageNet
+# weights, data, wsolevaluation's recipe, min-max CAM evaluation) with
+# HideAndSeek hiding every 4 x 4 pixel patch of a training image with
+# probability 0.5 (wsolevaluation's defaults; the HaS paper used 16-56 px
+# patches), after the normalisation (hidden = the mean colour); training only,
+# so the test map is the CAM. wsolevaluation's PxAP for this cell (their
+# README): 58.1 (CAM 63.2, -5.1).
+_base_ = ['./cam_inceptionv3_openimages.py']
+
+# merged into the dataset's data_preprocessor (normalisation, num_classes)
+data_preprocessor = dict(
+    batch_augments=dict(
+        augments=[dict(type='HideAndSeek', grid_size=4, hide_prob=0.5)]))

@@ -1,0 +1,25 @@
+# SPG (Zhang et al., "Self-produced Guidance for Weakly-supervised Object
+# Localization", ECCV 2018) with an InceptionV3 backbone on ILSVRC: the CAM
+# config of this cell (ImageNet weights, data, wsolevaluation's recipe, min-max
+# CAM evaluation) with SPGHead on the backbone's last three outputs
+# (docs/methods_acol_spg.md); the test map is the classifier's CAM.
+# wsolevaluation's MaxBoxAccV2 for this cell (their README): 63.3 (CAM 63.4,
+# -0.1).
+_base_ = ['./cam_inceptionv3_ilsvrc.py']
+
+model = dict(
+    # (middle, late, last): Mixed_5d, Mixed_6e, extra convs; 28 x 28
+    backbone=dict(out_indices=(1, 2, 3)),
+    head=dict(
+        _delete_=True,
+        type='SPGHead',
+        num_classes={{_base_.num_classes}},
+        in_channels=(288, 768, 1024),
+        guide_channels=512,
+        b2_thresholds=(0.7, 0.01),
+        b1_thresholds=(0.5, 0.05),
+        c_thresholds=(0.7, 0.1),
+        cam_target='gt',
+        loc_threshold=0.2,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        topk=(1, 5)))

@@ -183,6 +183,8 @@ class Run:
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
+        epilog='Options not listed here go to tools/demo.py (e.g. --epochs, '
+        '--num-train, --threads, --verbose).',
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--variants', nargs='+', default=list(VARIANTS),
                         choices=list(VARIANTS))

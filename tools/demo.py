@@ -597,7 +597,8 @@ def train_and_test(method: str,
                    name: Optional[str] = None,
                    overrides: Optional[dict] = None,
                    figure_indices: Sequence[int] = (),
-                   story: str = 'headline'
+                   story: str = 'headline',
+                   map_metric: Optional[bool] = None
                    ) -> Tuple[Dict[str, float], list]:
     """Fine-tune, choose the box threshold on val, test with it frozen.
 
@@ -613,10 +614,14 @@ def train_and_test(method: str,
         figure_indices (Sequence[int]): Test images whose predictions are
             returned (for the figure grid).
         story (str): ``'headline'`` or ``'stress'``: which config pair.
+        map_metric (bool, optional): Test with ``FAMMapMetric`` too (the
+            map inside / outside the masks, ``fam/fg_in`` and
+            ``fam/fg_out``). Defaults to None: for FAM only.
 
     Returns:
-        tuple: The test metrics plus ``loc_threshold``, its mode and the
-        ``config``; and the predictions of ``figure_indices``.
+        tuple: The test metrics plus ``loc_threshold``, its mode, the
+        ``config`` and the val metrics (``val/<key>``, threshold search
+        included); and the predictions of ``figure_indices``.
     """
     name = name or method
     tag = f'[{name.upper()}]'
@@ -651,7 +656,7 @@ def train_and_test(method: str,
         cfg.test_evaluator,
         dict(type='DumpWSOLResults', out_file=results_file)
     ]
-    if method == 'fam':
+    if map_metric or (map_metric is None and method == 'fam'):
         # part-map similarity (fam/part_cosine) and, where the samples carry
         # masks, the map inside / outside the objects (fam/fg_in, fg_out)
         cfg.test_evaluator.append(dict(type='FAMMapMetric'))
@@ -662,7 +667,7 @@ def train_and_test(method: str,
                  f'(log: {osp.relpath(runner.log_dir, args.work_dir)})')
     # The fixed box threshold of the paper's metrics is chosen on val
     # (train-fullsup in the WSOL protocol) and frozen for test.
-    runner.val()
+    val_metrics = runner.val()
     val_metric = next(m for m in runner.val_loop.evaluator.metrics
                       if getattr(m, 'loc_threshold_curve', None))
     threshold, val_acc = search.summarize(val_metric.loc_threshold_curve)
@@ -687,6 +692,8 @@ def train_and_test(method: str,
     metrics['loc_threshold'] = threshold
     metrics['loc_threshold_mode'] = test_metric.loc_threshold_mode
     metrics['config'] = osp.relpath(config, REPO)
+    metrics.update({f'val/{k}': float(v) for k, v in val_metrics.items()
+                    if isinstance(v, (int, float))})
     samples = predict_samples(runner, figure_indices)
     console.line(
         f'{tag} test: GT-known Loc {metrics["wsol/gt_known_loc"]:.2f}%, '

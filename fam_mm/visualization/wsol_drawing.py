@@ -513,3 +513,64 @@ def draw_wsol_grid(visualizer: Visualizer,
                                        for m in methods]
     return compose_figure(visualizer, rows, legend=legend, colorbar='value')
 
+
+
+def draw_method_rows(visualizer: Visualizer,
+                     images: Sequence[np.ndarray],
+                     predictions: Mapping[str, Sequence],
+                     titles: Optional[Sequence[str]] = None,
+                     alpha: float = 0.5,
+                     min_size: int = DISPLAY_MIN_SIZE
+                     ) -> Tuple[np.ndarray, List[dict]]:
+    """Compare methods on the same images: one row of maps per method.
+
+    Row ``r`` holds method ``r``'s localization map on every image (one
+    column per image, in order), each panel with the GT box(es) (green) and
+    the method's predicted box (yellow), titled with the method's name and
+    the image's title. A layout for many methods (a leaderboard), where
+    :func:`draw_wsol_grid` (one row per image) would grow too wide.
+
+    Args:
+        visualizer (Visualizer): Writes the texts.
+        images (Sequence[np.ndarray]): Original RGB uint8 images.
+        predictions (Mapping[str, Sequence[DataSample]]): Per method name,
+            one prediction per image with ``loc_map`` (input frame) and
+            optionally ``pred_bbox`` / ``gt_bboxes`` (original frame).
+        titles (Sequence[str], optional): One title per image.
+        alpha (float): Heat-map opacity.
+        min_size (int): Display size of the images' short side.
+
+    Returns:
+        tuple: The RGB uint8 picture and its layout (see
+        :func:`compose_figure`; ``row`` is the method's index).
+    """
+    methods = list(predictions)
+    if not methods:
+        raise ValueError('draw_method_rows needs at least one method')
+    if not images:
+        raise ValueError('draw_method_rows needs at least one image')
+    for method in methods:
+        if len(predictions[method]) != len(images):
+            raise ValueError(
+                f'{method}: {len(predictions[method])} predictions for '
+                f'{len(images)} images')
+    if titles is not None and len(titles) != len(images):
+        raise ValueError(f'{len(titles)} titles for {len(images)} images')
+    displays = [_Display(image, min_size) for image in images]
+    rows = []
+    for method in methods:
+        row = []
+        for i, disp in enumerate(displays):
+            sample = predictions[method][i]
+            panel = Panel(
+                overlay_heatmap(disp.image, disp.heat(sample.loc_map, sample),
+                                alpha),
+                title=f'{method} {titles[i]}' if titles else method)
+            if 'gt_bboxes' in sample and len(sample.gt_bboxes) > 0:
+                panel.boxes.append((disp.boxes(sample.gt_bboxes), GT_COLOR))
+            if 'pred_bbox' in sample:
+                panel.boxes.append((disp.boxes(sample.pred_bbox), PRED_COLOR))
+            row.append(panel)
+        rows.append(row)
+    legend = [('GT box', GT_COLOR), ('predicted box', PRED_COLOR)]
+    return compose_figure(visualizer, rows, legend=legend, colorbar='value')

@@ -17,6 +17,7 @@ from fam_mm.visualization import (
     colorize,
     compose_figure,
     display_size,
+    draw_method_rows,
     draw_wsol_grid,
     draw_wsol_sample,
 )
@@ -234,3 +235,36 @@ def test_fit_title_cuts_long_titles_to_the_panel():
     cut = fit_title(long, 192)
     assert cut.endswith('...') and len(cut) <= 192 // 7
     assert long.startswith(cut[:-3])
+
+
+def test_method_rows_one_row_of_maps_per_method(visualizer):
+    shapes = [(40, 64), (200, 240), (50, 50)]
+    images = [_image(h, w) for h, w in shapes]
+    methods = {
+        name: [_sample(h, w, box=box) for h, w in shapes]
+        for name, box in (('CAM', (4., 6., 30., 24.)),
+                          ('HAS', (20., 2., 60., 30.)))
+    }
+    picture, layout = draw_method_rows(visualizer, images, methods,
+                                       titles=['#0', '#5', '#9'])
+    # a row per method, a column per image, in order
+    assert [(p['row'], p['col']) for p in layout] == [
+        (r, c) for r in range(2) for c in range(3)]
+    assert [p['title'] for p in layout if p['row'] == 1] == [
+        'HAS #0', 'HAS #5', 'HAS #9']
+    # the columns hold the same image in every row (same size, same x)
+    for c, shape in enumerate(shapes):
+        column = [p for p in layout if p['col'] == c]
+        assert {(p['x'], p['h'], p['w']) for p in column} == {
+            (column[0]['x'], ) + display_size(shape)}
+    # each map panel: the heat map, the GT box and the method's box
+    panel = _crop(picture, layout[0])
+    assert _has_color(panel, GT_COLOR, tol=0)
+    assert _has_color(panel, PRED_COLOR, tol=0)
+    assert panel[..., 0].max() > 180 and panel[..., 2].max() > 180
+    with pytest.raises(ValueError, match='1 predictions for 3 images'):
+        draw_method_rows(visualizer, images, {'CAM': methods['CAM'][:1]})
+    with pytest.raises(ValueError, match='at least one method'):
+        draw_method_rows(visualizer, images, {})
+    with pytest.raises(ValueError, match='titles'):
+        draw_method_rows(visualizer, images, methods, titles=['a'])

@@ -244,11 +244,20 @@ def make_batch(args, device: str) -> dict:
 
 
 class Trainer:
-    """A model, its optimizer wrapper and a fixed batch: ``step()``."""
+    """A model, its optimizer wrapper and a fixed batch: ``step()``.
 
-    def __init__(self, method: str, args) -> None:
+    Args:
+        method (str): ``'fam'`` or ``'cam'`` on ``args.backbone``
+            (:func:`model_config`), unless ``cfg`` is given.
+        args: The options (device, seed, batch, input size, amp).
+        cfg (dict, optional): A model config (with its data preprocessor)
+            to build instead.
+    """
+
+    def __init__(self, method: str, args, cfg: Optional[dict] = None) -> None:
         from mmengine.optim import build_optim_wrapper
-        self.cfg = model_config(method, args.backbone, args.num_classes)
+        self.cfg = cfg if cfg is not None else model_config(
+            method, args.backbone, args.num_classes)
         self.model = build_model(self.cfg, args.device, args.seed)
         optim_cfg = dict(
             type='AmpOptimWrapper' if args.amp else 'OptimWrapper',

@@ -17,7 +17,7 @@ import importlib.util
 import json
 import os
 import os.path as osp
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -83,6 +83,15 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return args
 
 
+def mean_std(values: Sequence[float]) -> str:
+    """``'mean +- std'`` (population std) with 2 decimals; ``'-'`` when
+    there are no values."""
+    array = np.asarray(values, dtype=np.float64)
+    if not len(array):
+        return '-'
+    return f'{array.mean():.2f} +- {array.std():.2f}'
+
+
 def summarize(per_seed: Dict[str, List[Dict[str, float]]],
               seeds: List[int]) -> str:
     """Markdown table: mean +- std (population std over the seeds)."""
@@ -97,11 +106,8 @@ def summarize(per_seed: Dict[str, List[Dict[str, float]]],
         cells = []
         for key in KEYS + ('part_cosine', ):
             prefix = 'fam' if key == 'part_cosine' else 'wsol'
-            values = np.array(
-                [r[f'{prefix}/{key}'] for r in runs
-                 if f'{prefix}/{key}' in r])
-            cells.append(f'{values.mean():.2f} +- {values.std():.2f}'
-                         if len(values) else '-')
+            cells.append(mean_std([r[f'{prefix}/{key}'] for r in runs
+                                   if f'{prefix}/{key}' in r]))
         thrs = ', '.join(f'{r["loc_threshold"]:.2f}' for r in runs)
         lines.append(f'| {method.upper()} | ' + ' | '.join(cells) +
                      f' | {thrs} |')
@@ -111,9 +117,7 @@ def summarize(per_seed: Dict[str, List[Dict[str, float]]],
     for method, runs in per_seed.items():
         cells = []
         for key, _ in MAP_KEYS:
-            values = np.array([r[key] for r in runs if key in r])
-            cells.append(f'{values.mean():.2f} +- {values.std():.2f}'
-                         if len(values) else '-')
+            cells.append(mean_std([r[key] for r in runs if key in r]))
         lines.append(f'| {method.upper()} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
 

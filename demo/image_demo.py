@@ -15,10 +15,15 @@ import sys
 import warnings
 from typing import List, Optional, Union
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
 from fam_mm.apis import WSOLInferencer
-from fam_mm.utils import apply_cfg_options, run_tool
+from fam_mm.utils import (
+    CfgOptionsAction,
+    apply_cfg_options,
+    check_config,
+    run_tool,
+)
 from fam_mm.utils.image_check import exit_if_skipped, readable_images
 
 PROG = 'demo/image_demo.py'
@@ -59,7 +64,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config keys, e.g. model.head.loc_threshold=0.4 '
         '(the box threshold)')
     args = parser.parse_args(argv)
@@ -104,6 +109,8 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
         if not osp.isfile(args.config):
             raise FileNotFoundError(f'config file not found: {args.config}')
         model = Config.fromfile(args.config)
+        # typos: one line, nothing built (fam_mm.utils.config_check)
+        check_config(model, args.cfg_options)
         apply_cfg_options(model, args.cfg_options)
     # a checkpoint of another model (or an unreadable file) raises
     # CheckpointError: one line, exit status 2 (see run_tool)

@@ -6,7 +6,9 @@ warning.
 import importlib.util
 import os.path as osp
 
+import numpy as np
 import pytest
+from PIL import Image
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -64,3 +66,22 @@ def test_cfg_options_set_the_box_threshold(tmp_path, capsys):
     assert boxes[0.01] == [0.0, 0.0, float(w), float(h)]
     assert boxes[0.999] == [0.0, 0.0, 0.0, 0.0]
     assert 'box [0.0, 0.0, 0.0, 0.0]' in capsys.readouterr().out
+
+
+def test_cfg_options_typo_is_one_line(tmp_path, capsys):
+    """A mistyped ``--cfg-options`` key stops with the config check's one
+    line (exit status 2) before the model is built."""
+    demo = _demo()
+    image = tmp_path / 'img.png'
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(image)
+    argv = [
+        str(image), 'configs/cam_efficientnet-lite0_imagenet.py',
+        '--cfg-options', 'model.head.loc_treshold=0.3'
+    ]
+    with pytest.raises(SystemExit) as e:
+        demo.run_tool(lambda: demo.main(argv), demo.PROG)
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == (
+        "demo/image_demo.py: error: model.head: unknown key 'loc_treshold' "
+        "(did you mean 'loc_threshold'?)")

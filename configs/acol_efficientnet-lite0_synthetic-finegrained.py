@@ -9,7 +9,14 @@
 # Branch width 224: wsolevaluation's 1024 is twice VGG16's 512 channels,
 # here twice the 112 channels of the cut EfficientNet (1024 would cost the
 # CPU many times the backbone).
+# Gradient clipping (max_norm 2): without it the recipe's 10x lr on this
+# three-layer head from scratch diverges within the first 10 iterations
+# (loss 30, then every ReLU dead and the loss flat at 2 ln 8); with the head
+# at 1x or 3x it learns too slowly for 6 epochs (loss still ln 8 after 2).
+# Clipped, 2 epochs reach val Top-1 41, GT-known 50 (seed 0).
 _base_ = ['./cam_efficientnet-lite0_synthetic-finegrained.py']
 
 model = dict(
     head=dict(type='ACoLHead', mid_channels=224, erase_threshold=0.7))
+
+optim_wrapper = dict(clip_grad=dict(max_norm=2.0))

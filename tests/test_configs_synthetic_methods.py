@@ -41,8 +41,8 @@ def test_the_cam_recipe_plus_the_method(method):
                 'val_evaluator', 'randomness'):
         assert cfg[key] == cam[key], key
     optim_wrapper = cfg.optim_wrapper.to_dict()
-    if method == 'acol':  # its one addition: the clipping that keeps the
-        # recipe's 10x head lr from diverging (docs/methods.md)
+    if method in ('acol', 'spg'):  # their one addition: the clipping that
+        # keeps the recipe's 10x head lr from diverging (docs/methods.md)
         assert optim_wrapper.pop('clip_grad') == dict(max_norm=2.0)
     assert optim_wrapper == cam.optim_wrapper.to_dict()
     model, ref = cfg.model.to_dict(), cam.model.to_dict()

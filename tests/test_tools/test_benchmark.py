@@ -25,7 +25,7 @@ def _positive(x) -> bool:
 
 def test_benchmark_tiny_run(tmp_path, capsys):
     bench = _benchmark_module()
-    out_json = tmp_path / 'bench.json'
+    out_json = tmp_path / 'bench' / 'bench.json'  # folder made by --json
     threads = torch.get_num_threads()
     try:
         results = bench.main([

@@ -28,7 +28,7 @@ def test_tiny_run_prints_the_ratios_to_cam(bench, tmp_path, capsys,
     monkeypatch.setattr(
         bench, 'config_name', lambda m, a: 'missing.py' if m == 'acol'
         else real(m, a))
-    out_json = tmp_path / 'steps.json'
+    out_json = tmp_path / 'bench' / 'steps.json'  # folder made by --json
     threads = torch.get_num_threads()
     try:
         results = bench.main([

@@ -528,6 +528,21 @@ def compare(results: dict, device: str) -> dict:
         memory_method=memory_method(device))
 
 
+def write_json(path: str, results: dict) -> None:
+    """Write a benchmark's numbers to ``path``, creating its folder.
+
+    Args:
+        path (str): The ``--json`` file.
+        results (dict): The numbers.
+    """
+    folder = osp.dirname(path)
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump(results, f, indent=2)
+    print(f'numbers written to {path}')
+
+
 def print_report(results: dict) -> None:
     cfg = results['setup']
     device = cfg['device']
@@ -712,9 +727,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
     if not _finite(results):
         warnings.warn('some numbers are not finite')
     if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(results, f, indent=2)
-        print(f'numbers written to {args.json}')
+        write_json(args.json, results)
     return results
 
 

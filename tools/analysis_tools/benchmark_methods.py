@@ -33,7 +33,6 @@ Examples::
 """
 import argparse
 import copy
-import json
 import os.path as osp
 import sys
 from typing import Dict, List, Optional, Tuple
@@ -196,9 +195,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
         skipped=skipped)
     print(format_table(results))
     if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(results, f, indent=2)
-        print(f'numbers written to {args.json}')
+        benchmark.write_json(args.json, results)
     return results
 
 
